@@ -1,0 +1,91 @@
+import type { CacheEventListener, CacheEventName } from './events.js'
+import type { GetOrSetOptions, KeyOptions, SetOptions, WriteOptions } from './options.js'
+
+/** What a `getOrSet` factory is told. */
+export interface FactoryContext {
+  readonly key: string
+  readonly region: string | undefined
+}
+
+/** Hits and misses of one handle. */
+export interface HandleStats {
+  readonly kind: string
+  readonly hits: number
+  readonly misses: number
+}
+
+/** Counters of the backplane engine. */
+export interface BackplaneStats {
+  readonly state: 'connecting' | 'up' | 'down' | 'closed'
+  readonly instanceId: string
+  readonly channel: string
+  readonly framesPublished: number
+  readonly framesReceived: number
+  readonly operationsPublished: number
+  readonly operationsReceived: number
+  readonly ownFramesIgnored: number
+  readonly decodeErrors: number
+  readonly gapsDetected: number
+  readonly publishFailures: number
+  readonly outboxSize: number
+  readonly outboxOverflows: number
+}
+
+export interface CacheStats {
+  /** Per handle, in order (the first is L1). */
+  readonly handles: readonly HandleStats[]
+  /** `getOrSet` factory calls. */
+  readonly factoryCalls: number
+  /** Values past their logical expiry served because of fail-safe. */
+  readonly staleServed: number
+  /** `error` events emitted (also counted when nobody listens). */
+  readonly errors: number
+  /** `undefined` when the cache has no backplane. */
+  readonly backplane: BackplaneStats | undefined
+}
+
+/**
+ * A multi-level cache. Create one with `createCache`; see the core README.
+ */
+export interface Cache<T = unknown> {
+  readonly name: string
+  /** This instance's id on the backplane. */
+  readonly instanceId: string
+
+  /** The value, walking the handles top-down and filling the ones above a hit. */
+  get(key: string, options?: KeyOptions): Promise<T | undefined>
+  /**
+   * The value from L1 only, synchronously, or `undefined`. For hot paths that
+   * can do without L2: never calls a distributed handle.
+   */
+  peek(key: string, options?: KeyOptions): T | undefined
+  /** The value, or the factory's result stored under the key. One factory call per key at a time in this process. */
+  getOrSet(
+    key: string,
+    factory: (context: FactoryContext) => T | Promise<T>,
+    options?: GetOrSetOptions,
+  ): Promise<T>
+  /** Stores the value in every handle (the source first) and tells the other instances. */
+  set(key: string, value: T, options?: SetOptions): Promise<void>
+  /** Stores the value only if the key holds no fresh value. Returns whether it was stored. */
+  add(key: string, value: T, options?: SetOptions): Promise<boolean>
+  /** Removes the key everywhere. Returns whether the source held it. */
+  delete(key: string, options?: WriteOptions): Promise<boolean>
+  /** Whether a fresh value exists (same walk as `get`). */
+  has(key: string, options?: KeyOptions): Promise<boolean>
+  /** Logical expiry: the value stops being fresh now, but is kept for its grace period. */
+  expire(key: string, options?: WriteOptions): Promise<boolean>
+  getMany(keys: readonly string[], options?: KeyOptions): Promise<(T | undefined)[]>
+  setMany(items: readonly { key: string; value: T }[], options?: SetOptions): Promise<void>
+  /** Returns how many keys the source held. */
+  deleteMany(keys: readonly string[], options?: WriteOptions): Promise<number>
+  /** Removes every entry of this cache, here and (through the backplane) from every L1. */
+  clear(options?: { skipBackplane?: boolean }): Promise<void>
+  clearRegion(region: string, options?: { skipBackplane?: boolean }): Promise<void>
+
+  on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): this
+  off<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): this
+  stats(): CacheStats
+  /** Stops the backplane and releases the handles. Calls after `close` reject with `E_CLOSED`. */
+  close(): Promise<void>
+}

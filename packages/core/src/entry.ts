@@ -1,0 +1,53 @@
+/**
+ * An entry as the handles store it: the value and what the cache needs to know
+ * about it. A distributed handle writes all of it in one command (see the Redis
+ * adapters' stored format) so that it can compare-and-set on `version` later.
+ *
+ * Times are milliseconds since the Unix epoch, read from `Date.now()` of the
+ * process that wrote the entry. They decide expiry only; ordering between
+ * writes is decided by `version`, never by clocks.
+ */
+export interface CacheEntry<T = unknown> {
+  /** The value. In-process handles keep the live object; distributed ones serialize it. */
+  value: T
+  /**
+   * Assigned by the backplane source on every write: a positive integer that
+   * grows with each write of the key. `0` means "not written to the source
+   * yet": a handle given version 0 assigns the next version itself.
+   */
+  version: number
+  /** When the value was written. */
+  createdAt: number
+  /** Fresh until this time (logical expiry). `Infinity`: never expires. */
+  expiresAt: number
+  /**
+   * Kept until this time (physical expiry), and served as stale by fail-safe
+   * between `expiresAt` and then. Always `>= expiresAt`. `Infinity`: kept forever.
+   */
+  staleUntil: number
+  /** Sliding window in ms: each read hit moves `expiresAt` to now + `sliding`. `0`: absolute expiry. */
+  sliding: number
+  /** Tags of the entry, for `invalidateTags`. */
+  tags: readonly string[]
+}
+
+/** True when `entry` is fresh at `now`. */
+export function isFresh(entry: CacheEntry, now: number): boolean {
+  return entry.expiresAt > now
+}
+
+/** Milliseconds until `time`, at least 1, or `Infinity`. Used to turn an expiry into a TTL. */
+export function remaining(time: number, now: number): number {
+  return time === Number.POSITIVE_INFINITY ? time : Math.max(1, time - now)
+}
+
+/**
+ * Renews a sliding entry in place at `now`, moving its physical expiry by as
+ * much as its logical one. Handles call this from `get`.
+ */
+export function slide(entry: CacheEntry, now: number): void {
+  if (entry.sliding <= 0) return
+  const grace = entry.staleUntil - entry.expiresAt
+  entry.expiresAt = now + entry.sliding
+  entry.staleUntil = entry.expiresAt + grace
+}

@@ -1,0 +1,121 @@
+import type { CacheEntry } from './entry.js'
+import type { Serializer } from './serializer.js'
+
+/** A result that an in-process handle returns at once and a distributed one as a promise. */
+export type MaybePromise<T> = T | Promise<T>
+
+/**
+ * What a handle can do, declared on the handle itself. The cache and the
+ * conformance suite read these; a handle is tested for exactly what it claims.
+ */
+export interface HandleCapabilities {
+  /** Shared between processes (Redis). Only a distributed handle is a meaningful backplane source across a fleet. */
+  readonly distributed: boolean
+  /** The smallest TTL step the store honours, in ms: 1 for millisecond precision, 1000 for seconds. */
+  readonly ttlPrecision: number
+  /** `compareAndSet` is implemented and atomic. */
+  readonly cas: boolean
+  /** `getMany`, `setMany` and `deleteMany` are implemented natively (one round trip, or one per slot). */
+  readonly batch: boolean
+}
+
+/** What a handle learns when a cache takes it into use. */
+export interface HandleContext {
+  /** The cache's name. Distributed handles put it into their keys so that caches never share entries. */
+  readonly cacheName: string
+  /** Turns values into bytes. In-process handles keep live objects and ignore it. */
+  readonly serializer: Serializer
+}
+
+/**
+ * The contract between the cache and a storage layer (adapter authors implement
+ * this; `@cacheplane/conformance` tests it).
+ *
+ * Keys come in two parts, `region` (optional) and `key`; a handle must keep
+ * `(region, key)` pairs apart, so that no two pairs share a stored entry.
+ * Every method may return its result directly (in-process stores: the cache's
+ * hot path then has no promise to wait for) or as a promise.
+ */
+export interface CacheHandle {
+  readonly specificationVersion: 'v1'
+  /** A short name for stats and messages, such as `'memory'` or `'redis'`. */
+  readonly kind: string
+  readonly capabilities: HandleCapabilities
+  /**
+   * Marks this handle as the backplane source: the layer every instance falls
+   * back to, written first. At most one handle of a cache says so; when none
+   * does, the last handle is the source.
+   */
+  readonly backplaneSource?: boolean
+
+  /**
+   * Called once by each cache that uses the handle, before any other call. A
+   * handle shared by several caches in one process must be attached with the
+   * same cache name each time, or throw `E_INVALID_OPTION`.
+   */
+  attach(context: HandleContext): void
+
+  /**
+   * The entry, or `undefined` when there is none or it is past `staleUntil`.
+   * Returns logically expired entries (they serve fail-safe). Renews a sliding
+   * entry (see `slide`) in the same operation.
+   */
+  get(key: string, region: string | undefined): MaybePromise<CacheEntry | undefined>
+
+  /**
+   * Stores the entry until `entry.staleUntil`, replacing any entry of the key.
+   * When `entry.version` is 0 the handle assigns the next version of the key
+   * (greater than any version the key had, including before a delete, for as
+   * long as it can remember); otherwise it stores the version it was given.
+   * Returns the version stored.
+   */
+  set(key: string, region: string | undefined, entry: CacheEntry): MaybePromise<number>
+
+  /**
+   * Stores the entry only when the key holds no fresh entry. Returns the stored
+   * version, or `undefined` when a fresh entry was there (and is kept).
+   */
+  add(key: string, region: string | undefined, entry: CacheEntry): MaybePromise<number | undefined>
+
+  /** Removes the entry. Returns whether there was one. */
+  delete(key: string, region: string | undefined): MaybePromise<boolean>
+
+  /**
+   * Logical expiry: the entry stops being fresh at `now` but is kept until its
+   * `staleUntil` for fail-safe. Returns whether there was an entry.
+   */
+  expire(key: string, region: string | undefined, now: number): MaybePromise<boolean>
+
+  /** Removes every entry of this cache (never other caches' entries). */
+  clear(): MaybePromise<void>
+
+  /** Removes every entry of the region, without scanning unrelated keys where the store allows. */
+  clearRegion(region: string): MaybePromise<void>
+
+  /**
+   * Compare-and-set on the version: stores `entry` only when the key's current
+   * version is `expectedVersion` (`0`: the key must be absent). Returns the new
+   * version, or `undefined` when the current version differed. Required when
+   * `capabilities.cas` is true.
+   */
+  compareAndSet?(
+    key: string,
+    region: string | undefined,
+    entry: CacheEntry,
+    expectedVersion: number,
+  ): MaybePromise<number | undefined>
+
+  /** Many keys at once, results in the order of `keys`. Required when `capabilities.batch` is true. */
+  getMany?(
+    keys: readonly string[],
+    region: string | undefined,
+  ): MaybePromise<(CacheEntry | undefined)[]>
+  setMany?(
+    items: readonly { key: string; entry: CacheEntry }[],
+    region: string | undefined,
+  ): MaybePromise<number[]>
+  deleteMany?(keys: readonly string[], region: string | undefined): MaybePromise<number>
+
+  /** Releases what the handle opened. Never closes a client the user passed in. */
+  close(): MaybePromise<void>
+}

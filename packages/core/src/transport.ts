@@ -1,0 +1,44 @@
+/** The state a transport reports. `down` carries why. */
+export type TransportStatus =
+  | { readonly state: 'up' }
+  | { readonly state: 'down'; readonly reason: string; readonly cause?: unknown }
+
+/** What a transport calls back into. */
+export interface TransportListener {
+  /** A frame arrived on the channel (frames this instance published included). Must not throw. */
+  onFrame(frame: Uint8Array): void
+  /**
+   * The subscription is established (`up`) or lost (`down`). `up` means
+   * "subscribed and receiving", not merely "socket connected": after a
+   * reconnect, report `up` only once the subscription is back.
+   */
+  onStatus(status: TransportStatus): void
+}
+
+/**
+ * The contract between the cache's backplane engine and a message bus. A
+ * transport moves bytes only: the protocol (framing, batching, sequence
+ * numbers, recovery, validation) lives in core, so every transport gets it.
+ *
+ * One transport instance serves one cache instance.
+ */
+export interface BackplaneTransport {
+  readonly specificationVersion: 'v1'
+  /** A short name for stats and messages, such as `'redis'` or `'memory'`. */
+  readonly kind: string
+  /**
+   * Subscribes to `channel` and starts delivering frames to `listener`.
+   * Resolves once the subscription is up; rejects when it cannot be made
+   * (the cache then keeps retrying through status events, degraded meanwhile).
+   * Called once.
+   */
+  connect(channel: string, listener: TransportListener): Promise<void>
+  /**
+   * Sends one frame to every subscriber of the channel, this instance
+   * included. Rejects promptly (never queues without bound) when it cannot be
+   * sent; the cache keeps failed invalidations in its outbox.
+   */
+  publish(frame: Uint8Array): Promise<void>
+  /** Unsubscribes and releases every connection, timer and listener the transport opened. */
+  close(): Promise<void>
+}
