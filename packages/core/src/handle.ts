@@ -63,6 +63,13 @@ export interface CacheHandle {
   get(key: string, region: string | undefined): MaybePromise<CacheEntry | undefined>
 
   /**
+   * The entry, synchronously and without side effects (no sliding renewal), or
+   * `undefined`. In-process handles implement it; the cache uses it to compare
+   * versions when an invalidation arrives.
+   */
+  peek?(key: string, region: string | undefined): CacheEntry | undefined
+
+  /**
    * Stores the entry until `entry.staleUntil`, replacing any entry of the key.
    * When `entry.version` is 0 the handle assigns the next version of the key
    * (greater than any version the key had, including before a delete, for as

@@ -28,9 +28,10 @@ export interface BackplaneTransport {
   readonly kind: string
   /**
    * Subscribes to `channel` and starts delivering frames to `listener`.
-   * Resolves once the subscription is up; rejects when it cannot be made
-   * (the cache then keeps retrying through status events, degraded meanwhile).
-   * Called once.
+   * Resolves once the subscription is up. When it rejects, the cache runs
+   * degraded and calls `connect` again later with backoff; otherwise it is
+   * called once, and the transport restores the subscription by itself after
+   * a disconnect, reporting `down` and `up` through `listener.onStatus`.
    */
   connect(channel: string, listener: TransportListener): Promise<void>
   /**

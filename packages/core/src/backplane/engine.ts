@@ -1,0 +1,400 @@
+import type { BackplaneStats } from '../cache-types.js'
+import { CacheplaneError } from '../errors.js'
+import type { ResolvedBackplaneOptions } from '../options.js'
+import { decodeFrame, encodeFrame } from '../protocol/codec.js'
+import type { Frame, Operation } from '../protocol/frame.js'
+import type { BackplaneTransport, TransportStatus } from '../transport.js'
+import { channelName } from './channel.js'
+import { splitOperations } from './frame-splitter.js'
+import { PendingOperations } from './pending-operations.js'
+import { SenderTracker } from './sender-tracker.js'
+
+/** What the engine needs from the cache it serves. @internal */
+export interface BackplaneHost {
+  /** Applies another instance's invalidation to the local layers. */
+  applyRemote(operation: Operation): void
+  /** Marks every local entry stale: frames may have been missed. */
+  markAllStale(): void
+  emitError(error: CacheplaneError): void
+  emitDisconnected(reason: string, cause: unknown): void
+  emitRecovered(downtimeMs: number): void
+  emitMessagesMissed(
+    reason: 'sequenceGap' | 'reconnect' | 'heartbeatLost',
+    senderId?: string,
+    missed?: number,
+  ): void
+  emitOutboxOverflowed(dropped: number): void
+}
+
+type State = BackplaneStats['state']
+
+const RETRY_MIN = 50
+const RETRY_MAX = 5_000
+
+/**
+ * The backplane protocol, for any transport: batches invalidations into
+ * frames on the next turn of the event loop, numbers them, retries failed
+ * ones from a bounded outbox, and on the receiving side validates frames,
+ * ignores its own, detects lost frames (sequence gaps, reconnects, its own
+ * heartbeats going silent) and runs the cache degraded while it cannot trust
+ * the channel.
+ * @internal
+ */
+export class BackplaneEngine {
+  readonly channel: string
+  private readonly epoch = Math.floor(Math.random() * 0xffff_ffff)
+  private sequence = 0
+  private state: State = 'connecting'
+  private downSince = Date.now()
+  private lastOwnFrameAt = 0
+  private readonly pending = new PendingOperations()
+  private readonly outbox = new PendingOperations()
+  private readonly senders: SenderTracker
+  private flushScheduled = false
+  private heartbeatDue = false
+  private publishing: Promise<void> | undefined
+  private retryDelay = RETRY_MIN
+  private retryTimer: NodeJS.Timeout | undefined
+  private heartbeatTimer: NodeJS.Timeout | undefined
+  private degradedTimer: NodeJS.Timeout | undefined
+  private connectTimer: NodeJS.Timeout | undefined
+  private readonly counters = {
+    framesPublished: 0,
+    framesReceived: 0,
+    operationsPublished: 0,
+    operationsReceived: 0,
+    ownFramesIgnored: 0,
+    decodeErrors: 0,
+    gapsDetected: 0,
+    publishFailures: 0,
+    outboxOverflows: 0,
+  }
+
+  constructor(
+    private readonly transport: BackplaneTransport,
+    private readonly options: ResolvedBackplaneOptions,
+    private readonly cacheName: string,
+    private readonly host: BackplaneHost,
+  ) {
+    this.channel = channelName(options.channelPrefix, cacheName)
+    this.senders = new SenderTracker(10 * options.heartbeatTimeout)
+  }
+
+  /** True while frames may be missed: L1 entries then live at most `degradedTtl`. */
+  get degraded(): boolean {
+    return this.state !== 'up'
+  }
+
+  get instanceId(): string {
+    return this.options.instanceId
+  }
+
+  start(): void {
+    this.heartbeatTimer = setInterval(() => this.tick(), this.options.heartbeatInterval)
+    this.heartbeatTimer.unref()
+    this.startDegradedTimer()
+    this.connect(0)
+  }
+
+  /** Queues an invalidation for the next flush. */
+  queueKey(
+    kind: 'changed' | 'removed' | 'expired',
+    key: string,
+    region: string | undefined,
+    version: number,
+  ): void {
+    this.pending.addKey(kind, key, region, version)
+    this.scheduleFlush()
+  }
+
+  queueRegionCleared(region: string): void {
+    this.pending.addRegion(region)
+    this.scheduleFlush()
+  }
+
+  queueCleared(): void {
+    this.pending.addCleared()
+    this.scheduleFlush()
+  }
+
+  queueTagsInvalidated(tags: readonly string[]): void {
+    this.pending.addTags(tags)
+    this.scheduleFlush()
+  }
+
+  stats(): BackplaneStats {
+    return {
+      state: this.state,
+      instanceId: this.options.instanceId,
+      channel: this.channel,
+      ...this.counters,
+      outboxSize: this.outbox.size,
+    }
+  }
+
+  /** Sends what is queued, then stops timers and closes the transport. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return
+    await this.flushNow().catch(() => undefined)
+    this.state = 'closed'
+    clearInterval(this.heartbeatTimer)
+    clearTimeout(this.retryTimer)
+    clearTimeout(this.degradedTimer)
+    clearTimeout(this.connectTimer)
+    await this.transport.close()
+  }
+
+  // Connecting and status
+
+  private connect(attempt: number): void {
+    this.transport
+      .connect(this.channel, {
+        onFrame: (bytes) => this.receive(bytes),
+        onStatus: (status) => this.onStatus(status),
+      })
+      .then(
+        () => this.onStatus({ state: 'up' }),
+        (error: unknown) => {
+          if (this.state === 'closed') return
+          this.host.emitError(
+            new CacheplaneError(
+              'E_BACKPLANE_TRANSPORT',
+              `Could not subscribe to ${this.channel}; retrying.`,
+              {
+                cause: error,
+              },
+            ),
+          )
+          const delay = Math.min(RETRY_MAX, RETRY_MIN * 2 ** attempt)
+          this.connectTimer = setTimeout(() => this.connect(attempt + 1), delay)
+          this.connectTimer.unref()
+        },
+      )
+  }
+
+  private onStatus(status: TransportStatus): void {
+    if (this.state === 'closed') return
+    if (status.state === 'down') {
+      this.goDown(status.reason, status.cause)
+      return
+    }
+    this.lastOwnFrameAt = Date.now()
+    this.goUp('reconnect')
+  }
+
+  private goDown(reason: string, cause: unknown): void {
+    if (this.state === 'down') return
+    const wasUp = this.state === 'up'
+    this.state = 'down'
+    this.downSince = Date.now()
+    this.startDegradedTimer()
+    if (wasUp) this.host.emitDisconnected(reason, cause)
+  }
+
+  private goUp(reason: 'reconnect' | 'heartbeatLost'): void {
+    if (this.state === 'up') return
+    const first = this.state === 'connecting'
+    this.state = 'up'
+    clearTimeout(this.degradedTimer)
+    this.degradedTimer = undefined
+    // Whatever was sent while we were not listening is lost: nothing in L1 can be trusted.
+    this.senders.reset()
+    this.host.markAllStale()
+    if (!first) {
+      this.host.emitMessagesMissed(reason)
+      this.host.emitRecovered(Date.now() - this.downSince)
+    }
+    this.retryDelay = RETRY_MIN
+    if (!this.outbox.isEmpty) this.scheduleFlush()
+  }
+
+  /** After `degradedTtl` of not listening, entries cached before are no longer trusted. */
+  private startDegradedTimer(): void {
+    clearTimeout(this.degradedTimer)
+    this.degradedTimer = setTimeout(() => {
+      this.degradedTimer = undefined
+      if (this.state !== 'up') this.host.markAllStale()
+    }, this.options.degradedTtl)
+    this.degradedTimer.unref()
+  }
+
+  private tick(): void {
+    const now = Date.now()
+    if (this.state === 'up' && now - this.lastOwnFrameAt > this.options.heartbeatTimeout) {
+      this.goDown(`no heartbeat of our own heard for ${now - this.lastOwnFrameAt}ms`, undefined)
+    }
+    this.senders.prune(now)
+    this.heartbeatDue = true
+    this.scheduleFlush()
+  }
+
+  // Receiving
+
+  private receive(bytes: Uint8Array): void {
+    let frame: Frame
+    try {
+      frame = decodeFrame(bytes, { maxFrameBytes: this.options.maxIncomingFrameBytes })
+    } catch (error) {
+      this.counters.decodeErrors++
+      this.host.emitError(
+        CacheplaneError.isInstance(error)
+          ? error
+          : new CacheplaneError('E_BACKPLANE_DECODE', 'A backplane frame could not be decoded.', {
+              cause: error,
+            }),
+      )
+      return
+    }
+    if (this.state === 'closed') return
+    this.counters.framesReceived++
+    if (frame.cacheName !== this.cacheName) {
+      this.counters.decodeErrors++
+      this.host.emitError(
+        new CacheplaneError(
+          'E_BACKPLANE_DECODE',
+          `A frame for cache "${frame.cacheName}" arrived on the channel of cache "${this.cacheName}"; it was ignored.`,
+        ),
+      )
+      return
+    }
+    const now = Date.now()
+    if (frame.senderId === this.options.instanceId && frame.epoch === this.epoch) {
+      this.counters.ownFramesIgnored++
+      this.lastOwnFrameAt = now
+      if (this.state === 'down') this.goUp('heartbeatLost')
+      return
+    }
+    const verdict = this.senders.observe(frame.senderId, frame.epoch, frame.sequence, now)
+    if (verdict.kind === 'gap') {
+      this.counters.gapsDetected++
+      this.host.markAllStale()
+      this.host.emitMessagesMissed('sequenceGap', frame.senderId, verdict.missed)
+    }
+    for (const operation of frame.operations) {
+      if (operation.kind === 'heartbeat') continue
+      this.counters.operationsReceived++
+      this.host.applyRemote(operation)
+    }
+  }
+
+  // Publishing
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.state === 'closed') return
+    this.flushScheduled = true
+    setImmediate(() => {
+      this.flushScheduled = false
+      void this.flushNow()
+    })
+  }
+
+  /** One publish at a time: what arrives meanwhile is coalesced into the next frames. */
+  private flushNow(): Promise<void> {
+    if (this.publishing !== undefined) {
+      return this.publishing.then(() => this.flushNow())
+    }
+    const work = this.collect()
+    if (work.length === 0 && !this.heartbeatDue) return Promise.resolve()
+    this.heartbeatDue = false
+    const operations: Operation[] = work.length === 0 ? [{ kind: 'heartbeat' }] : work
+    this.publishing = this.publishAll(operations).finally(() => {
+      this.publishing = undefined
+    })
+    return this.publishing
+  }
+
+  /** Outbox first (older), then what was queued since. Outbox is retried only while no retry is pending. */
+  private collect(): Operation[] {
+    if (this.retryTimer === undefined && !this.outbox.isEmpty) {
+      this.outbox.absorb(this.pending)
+      this.pending.drain()
+      return this.outbox.drain()
+    }
+    return this.pending.drain()
+  }
+
+  private async publishAll(operations: Operation[]): Promise<void> {
+    const frames = this.split(operations)
+    for (let index = 0; index < frames.length; index++) {
+      const [bytes, frameOperations] = frames[index]!
+      try {
+        await this.transport.publish(bytes)
+        this.counters.framesPublished++
+        this.counters.operationsPublished += frameOperations.length
+        this.retryDelay = RETRY_MIN
+      } catch (error) {
+        this.counters.publishFailures++
+        for (let rest = index; rest < frames.length; rest++) this.keep(frames[rest]![1])
+        this.host.emitError(
+          new CacheplaneError(
+            'E_BACKPLANE_PUBLISH',
+            'A backplane frame could not be published; it is kept in the outbox.',
+            {
+              cause: error,
+            },
+          ),
+        )
+        this.scheduleRetry()
+        return
+      }
+    }
+  }
+
+  private keep(operations: readonly Operation[]): void {
+    this.outbox.restore(operations.filter((operation) => operation.kind !== 'heartbeat'))
+    if (this.outbox.size > this.options.outboxSize) {
+      const dropped = this.outbox.size
+      this.outbox.drain()
+      // Receivers are told to drop everything: the one message that covers every lost one.
+      this.outbox.addCleared()
+      this.counters.outboxOverflows++
+      this.host.emitOutboxOverflowed(dropped)
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer !== undefined || this.state === 'closed') return
+    const delay = this.retryDelay * (0.5 + Math.random())
+    this.retryDelay = Math.min(RETRY_MAX, this.retryDelay * 2)
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined
+      this.scheduleFlush()
+    }, delay)
+    this.retryTimer.unref()
+  }
+
+  /** Encodes operations into numbered frames of at most `maxFrameBytes`. */
+  private split(operations: readonly Operation[]): [Uint8Array, readonly Operation[]][] {
+    const whole = this.encode(operations, this.sequence + 1)
+    if (whole.length <= this.options.maxFrameBytes) {
+      this.sequence++
+      return [[whole, operations]]
+    }
+    const groups = splitOperations(
+      operations,
+      this.options.maxFrameBytes,
+      (group) => this.encode(group, Number.MAX_SAFE_INTEGER).length,
+      (operation, bytes) =>
+        this.host.emitError(
+          new CacheplaneError(
+            'E_BACKPLANE_PUBLISH',
+            `One ${operation.kind} operation encodes to ${bytes} bytes, over maxFrameBytes (${this.options.maxFrameBytes}); a cleared was sent instead.`,
+          ),
+        ),
+    )
+    return groups.map((group) => {
+      this.sequence++
+      return [this.encode(group, this.sequence), group]
+    })
+  }
+
+  private encode(operations: readonly Operation[], sequence: number): Uint8Array {
+    return encodeFrame({
+      senderId: this.options.instanceId,
+      epoch: this.epoch,
+      sequence,
+      cacheName: this.cacheName,
+      operations,
+    })
+  }
+}
