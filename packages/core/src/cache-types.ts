@@ -28,6 +28,10 @@ export interface BackplaneStats {
   readonly gapsDetected: number
   readonly publishFailures: number
   readonly outboxSize: number
+  /** Other instances heard from recently. */
+  readonly knownSenders: number
+  /** Known instances not heard from within `heartbeatTimeout` (this instance runs degraded meanwhile). */
+  readonly silentSenders: number
   readonly outboxOverflows: number
 }
 

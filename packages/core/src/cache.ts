@@ -4,7 +4,7 @@ import type { CacheEntry } from './entry.js'
 import { CacheplaneError, describeValue } from './errors.js'
 import { type CacheEventListener, type CacheEventName, Emitter } from './events.js'
 import { flightId } from './flights.js'
-import { Layers, type LocalEntry } from './layers.js'
+import { Layers, type LocalEntry, localError } from './layers.js'
 import {
   type CacheOptions,
   type GetOrSetOptions,
@@ -60,6 +60,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
   private staleServed = 0
   private errors = 0
   private closed = false
+  private degradedTtl = 0
 
   constructor(options: ResolvedCacheOptions) {
     this.name = options.name
@@ -79,7 +80,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
         options.name,
         this,
       )
-      this.layers.degradedTtl = options.backplaneOptions.degradedTtl
+      this.degradedTtl = options.backplaneOptions.degradedTtl
       this.engine.start()
     }
   }
@@ -90,7 +91,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     const region = options === undefined ? undefined : options.region
     if (this.closed || !isValidKey(key, region, this.maxKeyLength))
       return this.rejectCall(key, region)
-    const entry = this.top.get(key, region)
+    const entry = this.readTop(key, region)
     if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry)) {
       this.layers.hits[0]!++
       return Promise.resolve(entry.value as T)
@@ -103,7 +104,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     if (this.closed) throw closedError()
     if (!isValidKey(key, region, this.maxKeyLength))
       throw invalidKeyError(key, region, this.maxKeyLength)
-    const entry = this.top.get(key, region)
+    const entry = this.readTop(key, region)
     if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry)) {
       this.layers.hits[0]!++
       return entry.value as T
@@ -115,7 +116,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     const region = options === undefined ? undefined : options.region
     if (this.closed || !isValidKey(key, region, this.maxKeyLength))
       return this.rejectCall(key, region)
-    const entry = this.top.get(key, region)
+    const entry = this.readTop(key, region)
     if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry)) return true
     return (await this.readBelow(key, region, entry)) !== undefined
   }
@@ -128,7 +129,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     const region = options === undefined ? undefined : options.region
     if (this.closed || !isValidKey(key, region, this.maxKeyLength))
       return this.rejectCall(key, region)
-    const entry = this.top.get(key, region)
+    const entry = this.readTop(key, region)
     if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry)) {
       this.layers.hits[0]!++
       return Promise.resolve(entry.value as T)
@@ -309,6 +310,10 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     this.layers.markAllStale()
   }
 
+  setDegraded(degraded: boolean): void {
+    this.layers.degradedTtl = degraded ? this.degradedTtl : undefined
+  }
+
   emitError(error: CacheplaneError): void {
     this.errors++
     this.emitter.emit('error', error)
@@ -343,6 +348,19 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     )
   }
 
+  /** L1's answer; a failing L1 is reported and read as a miss. */
+  private readTop(
+    key: string,
+    region: string | undefined,
+  ): CacheEntry | Promise<CacheEntry | undefined> | undefined {
+    try {
+      return this.top.get(key, region)
+    } catch (error) {
+      this.emitError(localError(error, this.top, 'get'))
+      return undefined
+    }
+  }
+
   /** After an L1 miss (or an L1 that answers asynchronously), walk the rest. */
   private async readBelow(
     key: string,
@@ -350,7 +368,10 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     top: CacheEntry | Promise<CacheEntry | undefined> | undefined,
   ): Promise<CacheEntry | undefined> {
     if (top instanceof Promise) {
-      const entry = await top
+      const entry = await top.catch((error: unknown) => {
+        this.emitError(localError(error, this.top, 'get'))
+        return undefined
+      })
       if (entry !== undefined && this.usableTop(entry)) {
         this.layers.hits[0]!++
         return entry

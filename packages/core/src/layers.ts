@@ -199,7 +199,12 @@ function sourceError(error: unknown, operation: string): CacheplaneError {
   )
 }
 
-function localError(error: unknown, handle: CacheHandle, operation: string): CacheplaneError {
+/** A non-source handle's failure, as reported in `error` events. */
+export function localError(
+  error: unknown,
+  handle: CacheHandle,
+  operation: string,
+): CacheplaneError {
   if (CacheplaneError.isInstance(error)) return error
   return new CacheplaneError(
     'E_HANDLE',

@@ -15,6 +15,8 @@ export interface BackplaneHost {
   applyRemote(operation: Operation): void
   /** Marks every local entry stale: frames may have been missed. */
   markAllStale(): void
+  /** While degraded, local copies live at most `degradedTtl`. */
+  setDegraded(degraded: boolean): void
   emitError(error: CacheplaneError): void
   emitDisconnected(reason: string, cause: unknown): void
   emitRecovered(downtimeMs: number): void
@@ -47,6 +49,8 @@ export class BackplaneEngine {
   private state: State = 'connecting'
   private downSince = Date.now()
   private lastOwnFrameAt = 0
+  private silentSenders = 0
+  private reportedDegraded = false
   private readonly pending = new PendingOperations()
   private readonly outbox = new PendingOperations()
   private readonly senders: SenderTracker
@@ -80,9 +84,13 @@ export class BackplaneEngine {
     this.senders = new SenderTracker(10 * options.heartbeatTimeout)
   }
 
-  /** True while frames may be missed: L1 entries then live at most `degradedTtl`. */
+  /**
+   * True while frames may be missed: our subscription is not up, or a sender
+   * we know has gone silent (it may be writing the L2 without being able to
+   * publish). L1 entries then live at most `degradedTtl`.
+   */
   get degraded(): boolean {
-    return this.state !== 'up'
+    return this.state !== 'up' || this.silentSenders > 0
   }
 
   get instanceId(): string {
@@ -92,7 +100,7 @@ export class BackplaneEngine {
   start(): void {
     this.heartbeatTimer = setInterval(() => this.tick(), this.options.heartbeatInterval)
     this.heartbeatTimer.unref()
-    this.startDegradedTimer()
+    this.updateDegraded()
     this.connect(0)
   }
 
@@ -129,6 +137,8 @@ export class BackplaneEngine {
       channel: this.channel,
       ...this.counters,
       outboxSize: this.outbox.size,
+      knownSenders: this.senders.size,
+      silentSenders: this.silentSenders,
     }
   }
 
@@ -187,7 +197,7 @@ export class BackplaneEngine {
     const wasUp = this.state === 'up'
     this.state = 'down'
     this.downSince = Date.now()
-    this.startDegradedTimer()
+    this.updateDegraded()
     if (wasUp) this.host.emitDisconnected(reason, cause)
   }
 
@@ -195,17 +205,33 @@ export class BackplaneEngine {
     if (this.state === 'up') return
     const first = this.state === 'connecting'
     this.state = 'up'
-    clearTimeout(this.degradedTimer)
-    this.degradedTimer = undefined
     // Whatever was sent while we were not listening is lost: nothing in L1 can be trusted.
     this.senders.reset()
+    this.silentSenders = 0
     this.host.markAllStale()
+    this.updateDegraded()
     if (!first) {
       this.host.emitMessagesMissed(reason)
       this.host.emitRecovered(Date.now() - this.downSince)
     }
     this.retryDelay = RETRY_MIN
+    clearTimeout(this.retryTimer)
+    this.retryTimer = undefined
     if (!this.outbox.isEmpty) this.scheduleFlush()
+  }
+
+  /** Enters or leaves degraded mode; entering starts the clock on what L1 holds. */
+  private updateDegraded(): void {
+    const degraded = this.degraded
+    if (degraded === this.reportedDegraded) return
+    this.reportedDegraded = degraded
+    this.host.setDegraded(degraded)
+    if (degraded) {
+      this.startDegradedTimer()
+    } else {
+      clearTimeout(this.degradedTimer)
+      this.degradedTimer = undefined
+    }
   }
 
   /** After `degradedTtl` of not listening, entries cached before are no longer trusted. */
@@ -213,7 +239,7 @@ export class BackplaneEngine {
     clearTimeout(this.degradedTimer)
     this.degradedTimer = setTimeout(() => {
       this.degradedTimer = undefined
-      if (this.state !== 'up') this.host.markAllStale()
+      if (this.degraded) this.host.markAllStale()
     }, this.options.degradedTtl)
     this.degradedTimer.unref()
   }
@@ -224,6 +250,8 @@ export class BackplaneEngine {
       this.goDown(`no heartbeat of our own heard for ${now - this.lastOwnFrameAt}ms`, undefined)
     }
     this.senders.prune(now)
+    this.silentSenders = this.senders.countSilent(now, this.options.heartbeatTimeout)
+    this.updateDegraded()
     this.heartbeatDue = true
     this.scheduleFlush()
   }
@@ -265,6 +293,10 @@ export class BackplaneEngine {
       return
     }
     const verdict = this.senders.observe(frame.senderId, frame.epoch, frame.sequence, now)
+    if (this.silentSenders > 0) {
+      this.silentSenders = this.senders.countSilent(now, this.options.heartbeatTimeout)
+      this.updateDegraded()
+    }
     if (verdict.kind === 'gap') {
       this.counters.gapsDetected++
       this.host.markAllStale()
@@ -324,6 +356,8 @@ export class BackplaneEngine {
         this.retryDelay = RETRY_MIN
       } catch (error) {
         this.counters.publishFailures++
+        // The frames not sent keep no sequence numbers: the outbox sends their operations again.
+        this.sequence -= frames.length - index
         for (let rest = index; rest < frames.length; rest++) this.keep(frames[rest]![1])
         this.host.emitError(
           new CacheplaneError(

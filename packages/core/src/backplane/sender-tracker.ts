@@ -1,7 +1,8 @@
 /** What a frame's sequence number says about the frames before it. */
 export type SequenceVerdict =
   | { readonly kind: 'next' }
-  | { readonly kind: 'gap'; readonly missed: number }
+  /** `missed` is unknown when the first frame we hear from a sender is not its first. */
+  | { readonly kind: 'gap'; readonly missed: number | undefined }
   | { readonly kind: 'late' }
 
 interface SenderState {
@@ -26,11 +27,12 @@ export class SenderTracker {
   observe(senderId: string, epoch: number, sequence: number, now: number): SequenceVerdict {
     const state = this.senders.get(senderId)
     if (state === undefined || state.epoch !== epoch) {
-      // A sender we have not heard from (or that restarted): its past frames
-      // were sent before we could expect them. Our own heartbeats cover the
-      // case where we were the ones not listening.
+      // A sender we have not heard from (or that restarted). If this is not its
+      // first frame, we cannot tell whether the ones before were meant for us
+      // (sent while we listened) or not: assume the worst. It costs a joining
+      // instance a few misses on a young L1, and never serves a stale value.
       this.remember(senderId, { epoch, lastSequence: sequence, lastSeenAt: now })
-      return { kind: 'next' }
+      return sequence === 1 ? { kind: 'next' } : { kind: 'gap', missed: undefined }
     }
     state.lastSeenAt = now
     if (sequence === state.lastSequence + 1) {
@@ -48,6 +50,13 @@ export class SenderTracker {
     for (const [senderId, state] of this.senders) {
       if (now - state.lastSeenAt > this.forgetAfter) this.senders.delete(senderId)
     }
+  }
+
+  /** How many known senders have not been heard from for longer than `timeout`. */
+  countSilent(now: number, timeout: number): number {
+    let silent = 0
+    for (const state of this.senders.values()) if (now - state.lastSeenAt > timeout) silent++
+    return silent
   }
 
   /** Forgets everything: after a reconnect every sender's next frame starts afresh. */
