@@ -2,6 +2,7 @@
 // benchmarks/RESULTS.md. `--smoke` runs tiny sizes and writes nothing (CI).
 import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { backplaneMemoryBenchmark } from './backplane-memory.mjs'
 import { machine } from './harness.mjs'
 import { l1Benchmark } from './l1.mjs'
 
@@ -15,7 +16,7 @@ const version = (name) => {
   }
 }
 
-const measures = [l1Benchmark]
+const measures = [l1Benchmark, backplaneMemoryBenchmark]
 const sections = []
 for (const run of measures) {
   const result = await run({ smoke })

@@ -1,5 +1,6 @@
 import { BackplaneEngine, type BackplaneHost } from './backplane/engine.js'
 import type { Cache, CacheStats, FactoryContext } from './cache-types.js'
+import { coarseNow } from './clock.js'
 import type { CacheEntry } from './entry.js'
 import { CacheplaneError, describeValue } from './errors.js'
 import { type CacheEventListener, type CacheEventName, Emitter } from './events.js'
@@ -91,10 +92,11 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     const region = options === undefined ? undefined : options.region
     if (this.closed || !isValidKey(key, region, this.maxKeyLength))
       return this.rejectCall(key, region)
-    const entry = this.readTop(key, region)
-    if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry)) {
+    const now = coarseNow()
+    const entry = this.readTop(key, region, now)
+    if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry, now)) {
       this.layers.hits[0]!++
-      return Promise.resolve(entry.value as T)
+      return this.settled(entry)
     }
     return this.readBelow(key, region, entry).then(entryValue<T>)
   }
@@ -104,8 +106,9 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     if (this.closed) throw closedError()
     if (!isValidKey(key, region, this.maxKeyLength))
       throw invalidKeyError(key, region, this.maxKeyLength)
-    const entry = this.readTop(key, region)
-    if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry)) {
+    const now = coarseNow()
+    const entry = this.readTop(key, region, now)
+    if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry, now)) {
       this.layers.hits[0]!++
       return entry.value as T
     }
@@ -116,8 +119,10 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     const region = options === undefined ? undefined : options.region
     if (this.closed || !isValidKey(key, region, this.maxKeyLength))
       return this.rejectCall(key, region)
-    const entry = this.readTop(key, region)
-    if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry)) return true
+    const now = coarseNow()
+    const entry = this.readTop(key, region, now)
+    if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry, now))
+      return true
     return (await this.readBelow(key, region, entry)) !== undefined
   }
 
@@ -129,10 +134,11 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     const region = options === undefined ? undefined : options.region
     if (this.closed || !isValidKey(key, region, this.maxKeyLength))
       return this.rejectCall(key, region)
-    const entry = this.readTop(key, region)
-    if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry)) {
+    const now = coarseNow()
+    const entry = this.readTop(key, region, now)
+    if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry, now)) {
       this.layers.hits[0]!++
-      return Promise.resolve(entry.value as T)
+      return this.settled(entry) as Promise<T>
     }
     if (typeof factory !== 'function') {
       return Promise.reject(
@@ -341,9 +347,17 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
 
   // Internals
 
-  private usableTop(entry: CacheEntry): boolean {
+  /** The value of an L1 hit as a promise: one per L1 entry, reused by every hit, so hits allocate nothing. */
+  private settled(entry: CacheEntry): Promise<T | undefined> {
+    if (!this.topIsLocal) return Promise.resolve(entry.value as T)
+    const local = entry as LocalEntry<T>
+    if (local.settled === undefined) local.settled = Promise.resolve(local.value)
+    return local.settled
+  }
+
+  private usableTop(entry: CacheEntry, now: number): boolean {
     return (
-      entry.expiresAt > Date.now() &&
+      entry.expiresAt > now &&
       (!this.topIsLocal || (entry as LocalEntry).generation === this.layers.generation)
     )
   }
@@ -352,9 +366,10 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
   private readTop(
     key: string,
     region: string | undefined,
+    now: number,
   ): CacheEntry | Promise<CacheEntry | undefined> | undefined {
     try {
-      return this.top.get(key, region)
+      return this.top.get(key, region, now)
     } catch (error) {
       this.emitError(localError(error, this.top, 'get'))
       return undefined
@@ -372,7 +387,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
         this.emitError(localError(error, this.top, 'get'))
         return undefined
       })
-      if (entry !== undefined && this.usableTop(entry)) {
+      if (entry !== undefined && this.usableTop(entry, Date.now())) {
         this.layers.hits[0]!++
         return entry
       }

@@ -58,9 +58,11 @@ export interface CacheHandle {
   /**
    * The entry, or `undefined` when there is none or it is past `staleUntil`.
    * Returns logically expired entries (they serve fail-safe). Renews a sliding
-   * entry (see `slide`) in the same operation.
+   * entry (see `slide`) in the same operation. `now` is the cache's clock
+   * reading: in-process handles use it rather than reading the clock again
+   * (the hit path reads it once); distributed handles may ignore it.
    */
-  get(key: string, region: string | undefined): MaybePromise<CacheEntry | undefined>
+  get(key: string, region: string | undefined, now?: number): MaybePromise<CacheEntry | undefined>
 
   /**
    * The entry, synchronously and without side effects (no sliding renewal), or

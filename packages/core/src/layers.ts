@@ -6,6 +6,8 @@ import type { CacheHandle, MaybePromise } from './handle.js'
 /** An entry as the cache stores it in a non-source handle: stamped with the stale generation it was read in. */
 export interface LocalEntry<T = unknown> extends CacheEntry<T> {
   generation: number
+  /** The resolved promise that `get` hands out for this entry, made on the first hit. */
+  settled: Promise<T> | undefined
 }
 
 /**
@@ -117,6 +119,7 @@ export class Layers {
       sliding,
       tags: entry.tags,
       generation,
+      settled: undefined,
     }
   }
 
