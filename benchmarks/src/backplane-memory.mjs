@@ -37,7 +37,7 @@ async function engineRun(invalidations, inFlight) {
     }),
   )
   await until(
-    () => reader.stats().backplane.operationsReceived >= invalidations,
+    () => reader.stats().backplane.invalidationsReceived >= invalidations,
     'all invalidations received',
   )
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
@@ -46,7 +46,7 @@ async function engineRun(invalidations, inFlight) {
   return {
     perSecond: invalidations / seconds,
     frames: stats.writer.framesPublished,
-    received: stats.reader.operationsReceived,
+    received: stats.reader.invalidationsReceived,
   }
 }
 

@@ -21,8 +21,10 @@ export interface BackplaneStats {
   readonly channel: string
   readonly framesPublished: number
   readonly framesReceived: number
-  readonly operationsPublished: number
-  readonly operationsReceived: number
+  /** Keys (and regions, tags, clears) sent in frames, heartbeats not counted. */
+  readonly invalidationsPublished: number
+  /** Keys (and regions, tags, clears) received from other instances. */
+  readonly invalidationsReceived: number
   readonly ownFramesIgnored: number
   readonly decodeErrors: number
   readonly gapsDetected: number

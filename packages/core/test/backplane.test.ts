@@ -156,9 +156,9 @@ describe('versions decide order', () => {
     await a.set('k', 'v2')
     expect(await b.get('k')).toBe('v2')
     // b now holds v2; replaying the invalidation of an older version must not evict it.
-    const before = b.stats().backplane!.operationsReceived
+    const before = b.stats().backplane!.invalidationsReceived
     await a.set('other', 'x')
-    await waitFor(() => b.stats().backplane!.operationsReceived > before, 'b received the frame')
+    await waitFor(() => b.stats().backplane!.invalidationsReceived > before, 'b received the frame')
     expect(b.peek('k')).toBe('v2')
   })
 })

@@ -65,8 +65,8 @@ export class BackplaneEngine {
   private readonly counters = {
     framesPublished: 0,
     framesReceived: 0,
-    operationsPublished: 0,
-    operationsReceived: 0,
+    invalidationsPublished: 0,
+    invalidationsReceived: 0,
     ownFramesIgnored: 0,
     decodeErrors: 0,
     gapsDetected: 0,
@@ -304,7 +304,7 @@ export class BackplaneEngine {
     }
     for (const operation of frame.operations) {
       if (operation.kind === 'heartbeat') continue
-      this.counters.operationsReceived++
+      this.counters.invalidationsReceived += invalidationCount(operation)
       this.host.applyRemote(operation)
     }
   }
@@ -352,7 +352,9 @@ export class BackplaneEngine {
       try {
         await this.transport.publish(bytes)
         this.counters.framesPublished++
-        this.counters.operationsPublished += frameOperations.length
+        for (const operation of frameOperations) {
+          this.counters.invalidationsPublished += invalidationCount(operation)
+        }
         this.retryDelay = RETRY_MIN
       } catch (error) {
         this.counters.publishFailures++
@@ -430,5 +432,23 @@ export class BackplaneEngine {
       cacheName: this.cacheName,
       operations,
     })
+  }
+}
+
+/** Keys count one each; a clear, a region or a tag counts one. */
+function invalidationCount(operation: Operation): number {
+  switch (operation.kind) {
+    case 'changed':
+    case 'removed':
+    case 'expired':
+      return operation.keys.length
+    case 'regionCleared':
+      return operation.regions.length
+    case 'tagsInvalidated':
+      return operation.tags.length
+    case 'cleared':
+      return 1
+    case 'heartbeat':
+      return 0
   }
 }
