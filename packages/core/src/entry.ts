@@ -43,10 +43,12 @@ export function remaining(time: number, now: number): number {
 
 /**
  * Renews a sliding entry in place at `now`, moving its physical expiry by as
- * much as its logical one. Handles call this from `get`.
+ * much as its logical one. Handles call this from `get`. An entry that is no
+ * longer fresh (expired, or `expire`d) is left alone: a read must not bring it
+ * back to life.
  */
 export function slide(entry: CacheEntry, now: number): void {
-  if (entry.sliding <= 0) return
+  if (entry.sliding <= 0 || entry.expiresAt <= now) return
   const grace = entry.staleUntil - entry.expiresAt
   entry.expiresAt = now + entry.sliding
   entry.staleUntil = entry.expiresAt + grace

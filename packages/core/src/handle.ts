@@ -51,7 +51,8 @@ export interface CacheHandle {
   /**
    * Called once by each cache that uses the handle, before any other call. A
    * handle shared by several caches in one process must be attached with the
-   * same cache name each time, or throw `E_INVALID_OPTION`.
+   * same cache name each time, or throw `E_INVALID_OPTION`. Each cache calls
+   * `close` once in turn: a shared handle releases its data on the last one.
    */
   attach(context: HandleContext): void
 
@@ -76,7 +77,10 @@ export interface CacheHandle {
    * When `entry.version` is 0 the handle assigns the next version of the key
    * (greater than any version the key had, including before a delete, for as
    * long as it can remember); otherwise it stores the version it was given.
-   * Returns the version stored.
+   * Returns the version stored. An in-process handle may keep the very object
+   * (and write the assigned version into it); the cache never reuses it. A
+   * local (non-source) handle may decline to keep an entry, e.g. one larger
+   * than its byte budget: that only costs a miss.
    */
   set(key: string, region: string | undefined, entry: CacheEntry): MaybePromise<number>
 
