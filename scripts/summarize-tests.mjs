@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Sums the JSON reports that every package's vitest run leaves behind
+// (`.vitest-results.json`) and prints one closing line for the whole run.
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const clean = process.argv.includes('--clean')
+let passed = 0
+let failed = 0
+let skipped = 0
+const lines = []
+for (const group of ['packages', 'apps']) {
+  const groupDir = join(root, group)
+  if (!existsSync(groupDir)) continue
+  for (const name of readdirSync(groupDir)) {
+    const report = join(groupDir, name, '.vitest-results.json')
+    if (!existsSync(report)) continue
+    if (clean) {
+      rmSync(report)
+      continue
+    }
+    const results = JSON.parse(readFileSync(report, 'utf8'))
+    passed += results.numPassedTests
+    failed += results.numFailedTests
+    skipped += results.numPendingTests + results.numTodoTests
+    lines.push(
+      `  ${group}/${name}: ${results.numPassedTests} passed, ${results.numFailedTests} failed`,
+    )
+  }
+}
+if (clean) process.exit(0)
+console.log(`\n${lines.join('\n')}`)
+console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`)
+process.exit(failed > 0 ? 1 : 0)
