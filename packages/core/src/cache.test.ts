@@ -465,3 +465,27 @@ describe('the L1 hit path', () => {
     expect(await cache.get('missing')).toBeUndefined()
   })
 })
+
+describe('keys that cannot travel', () => {
+  it('a lone surrogate in a written key, region or tag is E_INVALID_KEY / E_INVALID_OPTION, and reads still work', async () => {
+    const { cache } = twoLevel<number>()
+    await expect(cache.set('bad\ud800', 1)).rejects.toMatchObject({
+      code: 'E_INVALID_KEY',
+      message: expect.stringContaining('lone UTF-16 surrogate'),
+    })
+    await expect(cache.set('k', 1, { region: '\udc00' })).rejects.toMatchObject({
+      code: 'E_INVALID_KEY',
+    })
+    await expect(cache.set('k', 1, { tags: ['\ud800'] })).rejects.toMatchObject({
+      code: 'E_INVALID_OPTION',
+    })
+    await expect(cache.clearRegion('\ud800')).rejects.toMatchObject({ code: 'E_INVALID_KEY' })
+    expect(await cache.get('bad\ud800')).toBeUndefined()
+  })
+
+  it('maxKeyLength cannot exceed what receivers accept', () => {
+    expect(() =>
+      createCache({ name: 'x', handles: [memoryHandle({ maxEntries: 1 })], maxKeyLength: 100_000 }),
+    ).toThrow(/maxKeyLength.*protocol/)
+  })
+})

@@ -25,6 +25,7 @@ import {
   invalidKeyError,
   isValidKey,
   isValidRegion,
+  isWellFormedKey,
   resolveWriteOptions,
 } from './validation.js'
 
@@ -260,8 +261,9 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
 
   async clearRegion(region: string, options?: { skipBackplane?: boolean }): Promise<void> {
     if (this.closed) throw closedError()
-    if (!isValidRegion(region, this.maxKeyLength))
+    if (!isValidRegion(region, this.maxKeyLength) || !isWellFormedKey('-', region)) {
       throw invalidKeyError('-', region, this.maxKeyLength)
+    }
     await this.layers.onSource('clearRegion', (source) => source.clearRegion(region))
     this.layers.flights.invalidateRegion(region)
     await this.layers.onLocal('clearRegion', (handle) => handle.clearRegion(region))
@@ -463,10 +465,15 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     }
   }
 
+  /** Checks a write: writes publish the key, so it must also be well-formed UTF-16. */
   private assertCall(key: unknown, region: unknown): void {
     if (this.closed) throw closedError()
-    if (!isValidKey(key, region, this.maxKeyLength))
+    if (
+      !isValidKey(key, region, this.maxKeyLength) ||
+      !isWellFormedKey(key as string, region as string | undefined)
+    ) {
       throw invalidKeyError(key, region, this.maxKeyLength)
+    }
   }
 
   private rejectCall(key: unknown, region: unknown): Promise<never> {

@@ -1,6 +1,8 @@
 import { type Duration, parseDuration, parseOptionalDuration } from './duration.js'
 import { CacheplaneError, invalidOption } from './errors.js'
 import type { CacheHandle } from './handle.js'
+import { DEFAULT_DECODE_LIMITS } from './protocol/decode-limits.js'
+import { utf8Length } from './protocol/utf8.js'
 import { cborSerializer, type Serializer } from './serializer.js'
 import type { BackplaneTransport } from './transport.js'
 
@@ -177,9 +179,9 @@ export function resolveEntryOptions(
   if (options.tags !== undefined) {
     if (
       !Array.isArray(options.tags) ||
-      options.tags.some((tag) => typeof tag !== 'string' || tag === '')
+      options.tags.some((tag) => typeof tag !== 'string' || tag === '' || utf8Length(tag) < 0)
     ) {
-      invalidOption(`${where}tags`, options.tags, 'an array of non-empty strings')
+      invalidOption(`${where}tags`, options.tags, 'an array of non-empty, well-formed strings')
     }
     tags = options.tags
   }
@@ -243,11 +245,12 @@ function resolveBackplaneOptions(options: BackplaneOptions | undefined): Resolve
     )
   }
   const instanceId = given.instanceId ?? randomInstanceId()
-  if (typeof instanceId !== 'string' || instanceId === '' || Buffer.byteLength(instanceId) > 256) {
+  const instanceIdBytes = typeof instanceId === 'string' ? utf8Length(instanceId) : -1
+  if (instanceIdBytes < 1 || instanceIdBytes > 256) {
     invalidOption(
       'backplaneOptions.instanceId',
       instanceId,
-      'a non-empty string of at most 256 bytes',
+      'a non-empty, well-formed string of at most 256 UTF-8 bytes',
     )
   }
   return {
@@ -260,6 +263,19 @@ function resolveBackplaneOptions(options: BackplaneOptions | undefined): Resolve
     maxIncomingFrameBytes,
     instanceId,
   }
+}
+
+/** Receivers reject longer keys (PROTOCOL.md), so a longer limit could not work. */
+function keyLength(value: unknown): number {
+  const length = positiveInteger(value, 'maxKeyLength', 1024)
+  if (length > DEFAULT_DECODE_LIMITS.maxKeyLength) {
+    invalidOption(
+      'maxKeyLength',
+      value,
+      `at most ${DEFAULT_DECODE_LIMITS.maxKeyLength} (the protocol's key limit)`,
+    )
+  }
+  return length
 }
 
 function randomInstanceId(): string {
@@ -412,6 +428,6 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
       'defaults.',
     ),
     serializer,
-    maxKeyLength: positiveInteger(options.maxKeyLength, 'maxKeyLength', 1024),
+    maxKeyLength: keyLength(options.maxKeyLength),
   }
 }

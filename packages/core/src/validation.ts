@@ -1,5 +1,6 @@
 import { CacheplaneError, describeValue } from './errors.js'
 import { type ResolvedEntryOptions, resolveEntryOptions, type SetOptions } from './options.js'
+import { utf8Length } from './protocol/utf8.js'
 
 const writeOptionNames = new Set(['region', 'skipBackplane', 'ttl', 'sliding', 'grace', 'tags'])
 
@@ -17,8 +18,22 @@ export function isValidRegion(region: unknown, maxLength: number): region is str
   return typeof region === 'string' && region.length > 0 && region.length <= maxLength
 }
 
+/**
+ * Keys that are written travel in backplane frames as UTF-8, so they must be
+ * well-formed (no lone surrogate). Checked on writes only: a read sends nothing.
+ */
+export function isWellFormedKey(key: string, region: string | undefined): boolean {
+  return utf8Length(key) >= 0 && (region === undefined || utf8Length(region) >= 0)
+}
+
 /** The error for a call whose key or region {@link isValidKey} refused. */
 export function invalidKeyError(key: unknown, region: unknown, maxLength: number): CacheplaneError {
+  if (typeof key === 'string' && isValidKey(key, region, maxLength)) {
+    return new CacheplaneError(
+      'E_INVALID_KEY',
+      'Invalid key or region: it holds a lone UTF-16 surrogate, which cannot be sent to other instances; expected a well-formed string.',
+    )
+  }
   if (region !== undefined && !isValidRegion(region, maxLength)) {
     return new CacheplaneError(
       'E_INVALID_KEY',

@@ -3,6 +3,7 @@ import { CacheplaneError } from '../errors.js'
 import type { ResolvedBackplaneOptions } from '../options.js'
 import { decodeFrame, encodeFrame } from '../protocol/codec.js'
 import type { Frame, Operation } from '../protocol/frame.js'
+import { encodedFrameSize } from '../protocol/frame-size.js'
 import type { BackplaneTransport, TransportStatus } from '../transport.js'
 import { channelName } from './channel.js'
 import { splitOperations } from './frame-splitter.js'
@@ -346,7 +347,22 @@ export class BackplaneEngine {
   }
 
   private async publishAll(operations: Operation[]): Promise<void> {
-    const frames = this.split(operations)
+    let frames: [Uint8Array, readonly Operation[]][]
+    try {
+      frames = this.split(operations)
+    } catch (error) {
+      // Cannot happen with what the cache validates; if it does, a cleared covers whatever it was.
+      this.host.emitError(
+        new CacheplaneError(
+          'E_BACKPLANE_PUBLISH',
+          'Invalidations could not be encoded; a cleared is sent instead.',
+          {
+            cause: error,
+          },
+        ),
+      )
+      frames = this.split([{ kind: 'cleared' }])
+    }
     for (let index = 0; index < frames.length; index++) {
       const [bytes, frameOperations] = frames[index]!
       try {
@@ -409,7 +425,14 @@ export class BackplaneEngine {
     const groups = splitOperations(
       operations,
       this.options.maxFrameBytes,
-      (group) => this.encode(group, Number.MAX_SAFE_INTEGER).length,
+      (group) =>
+        encodedFrameSize({
+          senderId: this.options.instanceId,
+          epoch: this.epoch,
+          sequence: Number.MAX_SAFE_INTEGER,
+          cacheName: this.cacheName,
+          operations: group,
+        }),
       (operation, bytes) =>
         this.host.emitError(
           new CacheplaneError(

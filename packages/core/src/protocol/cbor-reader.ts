@@ -101,8 +101,7 @@ export class CborReader {
   /** Reads an unsigned integer no larger than 2^53 - 1. */
   readSafeUnsigned(expected: string): number {
     const major = this.readHead()
-    if (major !== MAJOR_UNSIGNED) this.wrongType(major, expected)
-    if (this.argument > Number.MAX_SAFE_INTEGER) {
+    if (major !== MAJOR_UNSIGNED || this.argument > Number.MAX_SAFE_INTEGER) {
       this.wrongType(major, expected)
     }
     return this.argument
@@ -115,7 +114,7 @@ export class CborReader {
     // Every item takes at least one byte: a larger count is a lie, whatever it claims.
     if (this.argument > this.remaining) {
       this.fail(
-        `declares ${this.argument === 1 ? '1 item' : `${this.describeArgument()} items`}, more than the ${plural(this.remaining, 'byte')} left can hold`,
+        `declares ${plural(this.argument, 'item')}, more than the ${plural(this.remaining, 'byte')} left can hold`,
       )
     }
     return this.argument
@@ -277,5 +276,6 @@ function bytesRemain(count: number): string {
 
 /** "1 byte", "2 bytes". */
 export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`
+  const number = count > Number.MAX_SAFE_INTEGER ? '2^53 or more' : String(count)
+  return `${number} ${noun}${count === 1 ? '' : 's'}`
 }

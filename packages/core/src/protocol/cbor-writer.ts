@@ -5,12 +5,32 @@ import { utf8Length, writeUtf8 } from './utf8.js'
 // buffer sized exactly beforehand (see frame-size.ts). Inputs are validated
 // by the measuring pass, so nothing here checks again.
 
+// A Uint8Array of more than 64 bytes gets its own off-heap store, which costs
+// V8 about as much as encoding the frame. Small frames are views into a
+// shared slab instead: each slab region is handed out once, never reused.
+const SLAB_BYTES = 65_536
+const MAX_POOLED_BYTES = 8_192
+let slab = new ArrayBuffer(SLAB_BYTES)
+let slabOffset = 0
+
+function allocate(size: number): Uint8Array {
+  if (size > MAX_POOLED_BYTES) return new Uint8Array(size)
+  if (slabOffset + size > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES)
+    slabOffset = 0
+  }
+  const bytes = new Uint8Array(slab, slabOffset, size)
+  slabOffset += size
+  return bytes
+}
+
 export class CborWriter {
   readonly bytes: Uint8Array
   position = 0
 
+  /** A writer of exactly `size` bytes; `bytes` may be a view into a shared ArrayBuffer. */
   constructor(size: number) {
-    this.bytes = new Uint8Array(size)
+    this.bytes = allocate(size)
   }
 
   writeByte(byte: number): void {

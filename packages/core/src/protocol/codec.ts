@@ -1,4 +1,4 @@
-import { describeValue } from '../errors.js'
+import { CacheplaneError, describeValue } from '../errors.js'
 import { decodeError } from './cbor-reader.js'
 import { CborWriter } from './cbor-writer.js'
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode-limits.js'
@@ -8,6 +8,13 @@ import { encodedFrameSize } from './frame-size.js'
 import { ENVELOPE_ITEMS, HEADER_BYTES, MAGIC_HIGH, MAGIC_LOW, OPCODES } from './wire.js'
 
 export { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode-limits.js'
+
+// Why not cbor-x here: frames use a small fixed subset of CBOR, and cbor-x
+// decodes more than the subset allows and less strictly than a receiver must
+// (it replaces invalid UTF-8, accepts indefinite lengths, and hands back 1.0
+// as 1, so floats cannot be told from integers). A pass to re-check its output
+// would cost about what reading the subset directly costs, so the codec reads
+// and writes the subset itself (see cbor-reader.ts, cbor-writer.ts).
 
 /**
  * Encodes a frame to its wire form (see PROTOCOL.md). Deterministic: the same
@@ -21,6 +28,10 @@ export { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode-limits.js'
  * that is not a safe integer in range, or keys and versions of different
  * lengths. It does not enforce receivers' {@link DecodeLimits}: the sender
  * keeps frames under its byte cap with `encodedFrameSize` and splits batches.
+ *
+ * The result may be a view into a larger, shared ArrayBuffer (allocating a
+ * buffer per small frame costs more than encoding it): honour `byteOffset`
+ * and `byteLength`, or copy, when handing it to an API that takes a buffer.
  *
  * @example
  * const bytes = encodeFrame({
@@ -41,6 +52,13 @@ export function encodeFrame(frame: Frame): Uint8Array {
   writer.writeText(frame.cacheName)
   writer.writeArrayHead(frame.operations.length)
   for (const operation of frame.operations) writeOperation(writer, operation)
+  if (writer.position !== writer.bytes.length) {
+    // Measuring and writing disagree: a bug, and never worth sending.
+    throw new CacheplaneError(
+      'E_INVALID_VALUE',
+      `Cannot encode the frame: wrote ${writer.position} bytes of the ${writer.bytes.length} measured.`,
+    )
+  }
   return writer.bytes
 }
 

@@ -12,10 +12,11 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { CacheplaneError } from '../errors.js'
 import { decodeFrame, encodeFrame } from './codec.js'
-import { invalidFixtureDefinitions, validFixtureDefinitions } from './fixture-frames.js'
+import { validFixtureDefinitions } from './fixture-frames.js'
 import { bytesToHex, invalidProtocolFixtures, protocolFixtures } from './fixtures.js'
 import { canonicalFixtureHex } from './fixtures-hex.js'
 import type { Frame } from './frame.js'
+import { invalidFixtureDefinitions } from './invalid-fixture-frames.js'
 
 const packageDirectory = new URL('../../', import.meta.url)
 const fixturesDirectory = new URL('fixtures/', packageDirectory)
@@ -146,10 +147,13 @@ function readHexFiles(directory: URL): Record<string, string> {
   return files
 }
 
-/** A frame as JSON: `undefined` regions become null, as on the wire. */
+/** A frame as JSON, fields in wire order: `undefined` regions become null, as on the wire. */
 function frameToJson(frame: Frame): unknown {
   return {
-    ...frame,
+    senderId: frame.senderId,
+    epoch: frame.epoch,
+    sequence: frame.sequence,
+    cacheName: frame.cacheName,
     operations: frame.operations.map((operation) =>
       'region' in operation ? { ...operation, region: operation.region ?? null } : operation,
     ),

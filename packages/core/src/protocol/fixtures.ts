@@ -1,11 +1,10 @@
+import { type ValidFixtureDefinition, validFixtureDefinitions } from './fixture-frames.js'
+import { canonicalFixtureHex } from './fixtures-hex.js'
+import type { Frame } from './frame.js'
 import {
   type InvalidFixtureDefinition,
   invalidFixtureDefinitions,
-  type ValidFixtureDefinition,
-  validFixtureDefinitions,
-} from './fixture-frames.js'
-import { canonicalFixtureHex } from './fixtures-hex.js'
-import type { Frame } from './frame.js'
+} from './invalid-fixture-frames.js'
 
 /**
  * Golden wire fixtures, published as `@cacheplane/core/protocol-fixtures` so

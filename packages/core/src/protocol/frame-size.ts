@@ -98,11 +98,11 @@ function measureOperation(operation: Operation, index: number): number {
       }
       let versionsSize = headSize(versions.length)
       for (let item = 0; item < versions.length; item++) {
-        versionsSize += measureInteger(
-          versions[item],
-          1,
-          `version ${item} of ${operationName(index, operation.kind)}`,
-        )
+        const version: unknown = versions[item]
+        if (!isIntegerFrom(version, 1)) {
+          invalidInteger(version, 1, `version ${item} of ${operationName(index, operation.kind)}`)
+        }
+        versionsSize += headSize(version)
       }
       return 2 + measureRegion(operation.region, index, operation.kind) + keysSize + versionsSize
     }
@@ -158,13 +158,20 @@ function measureCacheName(cacheName: unknown): number {
 }
 
 function measureInteger(value: unknown, minimum: number, what: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum) {
-    invalid(
-      'E_INVALID_VALUE',
-      `${what} must be an integer from ${minimum} to 2^53 - 1, got ${describeValue(value)}`,
-    )
-  }
+  if (!isIntegerFrom(value, minimum)) invalidInteger(value, minimum, what)
   return headSize(value)
+}
+
+/** A safe integer, `minimum` or more: what the wire carries. */
+function isIntegerFrom(value: unknown, minimum: number): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= minimum
+}
+
+function invalidInteger(value: unknown, minimum: number, what: string): never {
+  invalid(
+    'E_INVALID_VALUE',
+    `${what} must be an integer from ${minimum} to 2^53 - 1, got ${describeValue(value)}`,
+  )
 }
 
 function measureRegion(region: unknown, index: number, kind: string): number {

@@ -4,8 +4,10 @@
 const longDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const longEncoder = new TextEncoder()
 
-/** Up to this many bytes, strings are decoded and encoded in JavaScript. */
+/** Up to this many bytes, strings are decoded in JavaScript. */
 const SHORT_STRING_BYTES = 32
+/** Up to this many bytes, strings are encoded in JavaScript: encodeInto has a higher fixed cost. */
+const SHORT_WRITE_BYTES = 64
 
 /**
  * The UTF-8 byte length of `text`, or -1 when `text` holds a lone surrogate,
@@ -40,7 +42,7 @@ export function writeUtf8(
   target: Uint8Array,
   offset: number,
 ): number {
-  if (byteLength > SHORT_STRING_BYTES) {
+  if (byteLength > SHORT_WRITE_BYTES) {
     longEncoder.encodeInto(text, target.subarray(offset, offset + byteLength))
     return offset + byteLength
   }
