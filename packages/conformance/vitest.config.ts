@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config'
+import { sharedTestOptions } from '../../vitest.shared.js'
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    ...sharedTestOptions,
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
     testTimeout: 20_000,
   },
 })
