@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
-import { sharedTestOptions } from '../../vitest.shared.js'
 
 // Core's multi-instance tests run on the memory package's handle and transport.
 // The memory package depends on core, so core cannot depend on it back: the
@@ -15,7 +14,6 @@ export default defineConfig({
     },
   },
   test: {
-    ...sharedTestOptions,
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 20_000,
   },

@@ -58,6 +58,15 @@ export interface Cache<T = unknown> {
   /** This instance's id on the backplane. */
   readonly instanceId: string
 
+  /**
+   * Resolves once the backplane is subscribed (at once without a backplane).
+   * Pub/sub delivers only to subscribers that are already there: an instance
+   * that writes before its peers are ready may not be heard by them (their
+   * first subscription marks their L1 stale anyway). Rejects with `E_CLOSED`
+   * if the cache is closed first.
+   */
+  ready(): Promise<void>
+
   /** The value, walking the handles top-down and filling the ones above a hit. */
   get(key: string, options?: KeyOptions): Promise<T | undefined>
   /**

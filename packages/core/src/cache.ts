@@ -87,6 +87,10 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     }
   }
 
+  ready(): Promise<void> {
+    return this.engine === undefined ? Promise.resolve() : this.engine.ready
+  }
+
   // Reads. The L1 hit path: no allocation beyond the returned promise, no await.
 
   get(key: string, options?: KeyOptions): Promise<T | undefined> {

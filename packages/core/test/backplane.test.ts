@@ -344,3 +344,37 @@ describe('bad frames', () => {
     expect(await caches[1]!.get('k')).toBe('still works')
   })
 })
+
+describe('ready()', () => {
+  it('resolves once subscribed, and rejects with E_CLOSED when closed first', async () => {
+    const { createMemoryBus, memoryTransport } = await import('@cacheplane/memory')
+    const bus = createMemoryBus()
+    const make = () =>
+      createCache<string>({
+        name: 'ready',
+        handles: [memoryHandle({ maxEntries: 10 })],
+        backplane: memoryTransport({ bus }),
+      })
+    const cache = make()
+    await cache.ready()
+    expect(cache.stats().backplane?.state).toBe('up')
+    await cache.close()
+    const early = createCache<string>({
+      name: 'ready',
+      handles: [memoryHandle({ maxEntries: 10 })],
+      // A transport whose subscription never comes up.
+      backplane: {
+        specificationVersion: 'v1',
+        kind: 'never',
+        connect: () => new Promise<void>(() => {}),
+        publish: async () => {},
+        close: async () => {},
+      },
+    })
+    const ready = early.ready()
+    await early.close()
+    await expect(ready).rejects.toMatchObject({ code: 'E_CLOSED' })
+    const local = createCache({ name: 'plain', handles: [memoryHandle({ maxEntries: 1 })] })
+    await expect(local.ready()).resolves.toBeUndefined()
+  })
+})

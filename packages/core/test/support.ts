@@ -148,10 +148,7 @@ export function createFleet<T = unknown>(
 
 /** Resolves once every cache's backplane is up. */
 export async function fleetUp(fleet: Fleet<unknown>): Promise<void> {
-  await waitFor(
-    () => fleet.caches.every((cache) => cache.stats().backplane?.state === 'up'),
-    'every backplane up',
-  )
+  await Promise.all(fleet.caches.map((cache) => cache.ready()))
 }
 
 export function isCacheplaneError(error: unknown, code: string): boolean {

@@ -1,1 +1,5 @@
-export {}
+export type { RedisHandle, RedisHandleSharedOptions } from '@cacheplane/redis-shared'
+export type { BackplaneMode, RedisBackplaneOptions } from './backplane-options.js'
+export type { IoredisClient } from './client.js'
+export { redisBackplane } from './redis-backplane.js'
+export { type RedisHandleOptions, redisHandle } from './redis-handle.js'

@@ -52,6 +52,13 @@ export class BackplaneEngine {
   private lastOwnFrameAt = 0
   private silentSenders = 0
   private reportedDegraded = false
+  private markReady!: () => void
+  private failReady!: (error: CacheplaneError) => void
+  /** Settles once the first subscription is up (or the engine closes first). */
+  readonly ready: Promise<void> = new Promise<void>((resolve, reject) => {
+    this.markReady = resolve
+    this.failReady = reject
+  })
   private readonly pending = new PendingOperations()
   private readonly outbox = new PendingOperations()
   private readonly senders: SenderTracker
@@ -82,6 +89,8 @@ export class BackplaneEngine {
     private readonly host: BackplaneHost,
   ) {
     this.channel = channelName(options.channelPrefix, cacheName)
+    // Nobody may be waiting: an unobserved rejection must not crash the process.
+    this.ready.catch(() => undefined)
     this.senders = new SenderTracker(10 * options.heartbeatTimeout)
   }
 
@@ -148,6 +157,9 @@ export class BackplaneEngine {
     if (this.state === 'closed') return
     await this.flushNow().catch(() => undefined)
     this.state = 'closed'
+    this.failReady(
+      new CacheplaneError('E_CLOSED', 'The cache was closed before its backplane was up.'),
+    )
     clearInterval(this.heartbeatTimer)
     clearTimeout(this.retryTimer)
     clearTimeout(this.degradedTimer)
@@ -206,6 +218,7 @@ export class BackplaneEngine {
     if (this.state === 'up') return
     const first = this.state === 'connecting'
     this.state = 'up'
+    this.markReady()
     // Whatever was sent while we were not listening is lost: nothing in L1 can be trusted.
     this.senders.reset()
     this.silentSenders = 0

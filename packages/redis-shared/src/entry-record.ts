@@ -1,0 +1,146 @@
+import { type CacheEntry, CacheplaneError, type Serializer } from '@cacheplane/core'
+
+/**
+ * Stored format 1: one Redis string per entry.
+ *
+ * | offset | size | field |
+ * |---|---|---|
+ * | 0 | u8 | format (1) |
+ * | 1 | u8 | flags (bit 0: tombstone) |
+ * | 2 | f64 | version |
+ * | 10 | f64 | bucket generation (written by the script) |
+ * | 18 | f64 | region generation (written by the script; 0 without a region) |
+ * | 26 | f64 | createdAt |
+ * | 34 | f64 | expiresAt (may be Infinity) |
+ * | 42 | f64 | staleUntil (may be Infinity) |
+ * | 50 | f64 | sliding |
+ * | 58 | u8 + n | serializer name (UTF-8) |
+ * | | u16 + tags | tag count, then each tag as u16 byte length + UTF-8 |
+ * | | rest | the serialized value |
+ *
+ * Numbers are big-endian; times are ms since the epoch. The fixed header lets
+ * Lua read and patch fields in place (`GETRANGE`, `SETRANGE`) without copying
+ * the value.
+ */
+export const STORED_FORMAT = 1
+export const HEADER_BYTES = 58
+export const OFFSET_VERSION = 2
+export const OFFSET_EXPIRES_AT = 34
+const flagTombstone = 1
+const maxShortLength = 0xffff
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+function corrupt(reason: string, cause?: unknown): CacheplaneError {
+  return new CacheplaneError('E_SERIALIZATION', `A stored entry is not valid: ${reason}.`, {
+    cause,
+  })
+}
+
+/**
+ * Encodes an entry as stored format 1, with generations 0 (the write script
+ * fills them in) and the entry's own version (0: the script assigns one).
+ */
+export function encodeEntryRecord(entry: CacheEntry, serializer: Serializer): Buffer {
+  const value = serializer.serialize(entry.value)
+  const name = Buffer.from(serializer.name, 'utf8')
+  if (name.length > 0xff) throw corrupt('the serializer name is longer than 255 bytes')
+  if (entry.tags.length > maxShortLength) throw corrupt('more than 65535 tags')
+  const tags = entry.tags.map((tag) => Buffer.from(tag, 'utf8'))
+  let size = HEADER_BYTES + 1 + name.length + 2 + value.byteLength
+  for (const tag of tags) {
+    if (tag.length > maxShortLength) throw corrupt('a tag is longer than 65535 bytes')
+    size += 2 + tag.length
+  }
+  const record = Buffer.allocUnsafe(size)
+  record.writeUInt8(STORED_FORMAT, 0)
+  record.writeUInt8(0, 1)
+  record.writeDoubleBE(entry.version, OFFSET_VERSION)
+  record.writeDoubleBE(0, 10)
+  record.writeDoubleBE(0, 18)
+  record.writeDoubleBE(entry.createdAt, 26)
+  record.writeDoubleBE(entry.expiresAt, OFFSET_EXPIRES_AT)
+  record.writeDoubleBE(entry.staleUntil, 42)
+  record.writeDoubleBE(entry.sliding, 50)
+  let offset = HEADER_BYTES
+  record.writeUInt8(name.length, offset)
+  offset += 1 + name.copy(record, offset + 1)
+  record.writeUInt16BE(tags.length, offset)
+  offset += 2
+  for (const tag of tags) {
+    record.writeUInt16BE(tag.length, offset)
+    offset += 2 + tag.copy(record, offset + 2)
+  }
+  record.set(value, offset)
+  return record
+}
+
+function readLength(record: Buffer, offset: number, bytes: 1 | 2): number {
+  if (offset + bytes > record.length) throw corrupt('it ends inside a length field')
+  return bytes === 1 ? record.readUInt8(offset) : record.readUInt16BE(offset)
+}
+
+function readText(record: Buffer, offset: number, length: number): string {
+  if (offset + length > record.length) throw corrupt('it ends inside a string')
+  try {
+    return utf8.decode(record.subarray(offset, offset + length))
+  } catch (error) {
+    throw corrupt('a string is not UTF-8', error)
+  }
+}
+
+function isTime(value: number): boolean {
+  return !Number.isNaN(value) && value !== Number.NEGATIVE_INFINITY
+}
+
+/**
+ * Decodes a record that a get script returned. Checks every header field's
+ * type and range, and that the serializer that wrote it is the cache's one;
+ * anything else throws `E_SERIALIZATION`. The result is a fresh plain object.
+ */
+export function decodeEntryRecord(bytes: Uint8Array, serializer: Serializer): CacheEntry {
+  const record = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (record.length < HEADER_BYTES + 3) throw corrupt(`it has ${record.length} bytes`)
+  const format = record.readUInt8(0)
+  if (format !== STORED_FORMAT) throw corrupt(`format ${format} is unknown (expected 1)`)
+  if ((record.readUInt8(1) & flagTombstone) !== 0) throw corrupt('it is a tombstone')
+  const version = record.readDoubleBE(OFFSET_VERSION)
+  const createdAt = record.readDoubleBE(26)
+  const expiresAt = record.readDoubleBE(OFFSET_EXPIRES_AT)
+  const staleUntil = record.readDoubleBE(42)
+  const sliding = record.readDoubleBE(50)
+  if (!Number.isSafeInteger(version) || version < 1) throw corrupt(`version ${version}`)
+  if (!Number.isFinite(createdAt)) throw corrupt(`createdAt ${createdAt}`)
+  if (!isTime(expiresAt) || !isTime(staleUntil) || staleUntil < expiresAt) {
+    throw corrupt(`expiresAt ${expiresAt} and staleUntil ${staleUntil}`)
+  }
+  if (!Number.isFinite(sliding) || sliding < 0) throw corrupt(`sliding ${sliding}`)
+  let offset = HEADER_BYTES
+  const nameLength = readLength(record, offset, 1)
+  const name = readText(record, offset + 1, nameLength)
+  offset += 1 + nameLength
+  if (name !== serializer.name) {
+    throw new CacheplaneError(
+      'E_SERIALIZATION',
+      `A stored entry was written with the "${name}" serializer; this cache uses "${serializer.name}".`,
+    )
+  }
+  const tagCount = readLength(record, offset, 2)
+  offset += 2
+  const tags: string[] = []
+  for (let index = 0; index < tagCount; index++) {
+    const length = readLength(record, offset, 2)
+    tags.push(readText(record, offset + 2, length))
+    offset += 2 + length
+  }
+  let value: unknown
+  try {
+    value = serializer.deserialize(record.subarray(offset))
+  } catch (error) {
+    if (CacheplaneError.isInstance(error)) throw error
+    throw corrupt(`the "${name}" serializer could not decode the value`, error)
+  }
+  return { value, version, createdAt, expiresAt, staleUntil, sliding, tags }
+}

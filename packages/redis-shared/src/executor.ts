@@ -1,0 +1,29 @@
+import type { LuaScript } from './scripts/lua-script.js'
+
+/** One script call: `EVALSHA sha1 keys.length ...keys ...args`. */
+export interface ScriptCall {
+  readonly script: LuaScript
+  readonly keys: readonly string[]
+  readonly args: readonly (string | Uint8Array)[]
+}
+
+/**
+ * What the shared handle needs from a Redis client. An adapter implements it
+ * in a few dozen lines over its client (see `@cacheplane/ioredis`).
+ *
+ * Replies must come back binary-safe: bulk strings as `Uint8Array` (a
+ * `Buffer` is fine), integers as numbers, nil as `null`, arrays as arrays.
+ */
+export interface RedisExecutor {
+  /**
+   * A Redis Cluster: the handle then puts only keys of one hash slot into a
+   * call. On a standalone server, one call may span every bucket.
+   */
+  readonly isCluster: boolean
+  /**
+   * Runs the calls, pipelined where the client can (one round trip per node),
+   * with `EVALSHA` and a fallback to `EVAL` on `NOSCRIPT`. Settles with one
+   * outcome per call, in order; a failed call does not fail the others.
+   */
+  run(calls: readonly ScriptCall[]): Promise<PromiseSettledResult<unknown>[]>
+}

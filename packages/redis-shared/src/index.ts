@@ -1,0 +1,42 @@
+export {
+  decodeEntryRecord,
+  encodeEntryRecord,
+  HEADER_BYTES,
+  STORED_FORMAT,
+} from './entry-record.js'
+export type { RedisExecutor, ScriptCall } from './executor.js'
+export { fnv1a32, slotOf } from './hashing.js'
+export {
+  BUCKET_COUNT,
+  bucketBase,
+  bucketMetaKey,
+  bucketOf,
+  type EntryAddress,
+  entryAddress,
+  entryKeyOf,
+  type KeyLayout,
+  NO_REGION,
+  regionPartOf,
+} from './key-layout.js'
+export {
+  invalidOption,
+  type RedisHandleSharedOptions,
+  type ResolvedRedisHandleOptions,
+  rejectUnknownOptions,
+  resolveRedisHandleOptions,
+  sharedOptionNames,
+} from './options.js'
+export { createRedisHandle, type RedisHandle } from './redis-handle.js'
+export { MAX_ITEMS_PER_CALL, unavailable } from './run-items.js'
+export {
+  clearBucketScript,
+  clearRegionScript,
+  purgeScript,
+} from './scripts/clear-scripts.js'
+export {
+  deleteScript,
+  expireScript,
+  getScript,
+  writeScript,
+} from './scripts/entry-scripts.js'
+export { defineScript, type LuaScript } from './scripts/lua-script.js'

@@ -1,0 +1,86 @@
+import { CacheplaneError } from '@cacheplane/core'
+import type { RedisExecutor, ScriptCall } from './executor.js'
+import type { BucketSlots } from './key-layout.js'
+import type { LuaScript } from './scripts/lua-script.js'
+
+/** Items per script call: large enough to amortise a round trip, small enough not to stall Redis. */
+export const MAX_ITEMS_PER_CALL = 256
+
+/** One item of a multi-item script call. */
+export interface ScriptItem {
+  readonly bucket: number
+  readonly keys: readonly string[]
+  readonly args: readonly (string | Uint8Array)[]
+}
+
+/** A Redis failure as the cache reports it. */
+export function unavailable(operation: string, cause: unknown): CacheplaneError {
+  if (CacheplaneError.isInstance(cause)) return cause
+  const reason = cause instanceof Error ? cause.message : String(cause)
+  return new CacheplaneError('E_L2_UNAVAILABLE', `Redis ${operation} failed: ${reason}`, { cause })
+}
+
+/**
+ * Groups items into calls of `script` (one per hash slot on a Cluster, else
+ * by chunks), runs them in one `executor.run` and hands back one outcome per
+ * item, in order: its element of the call's array reply, or the call's error.
+ */
+export async function runItems(
+  executor: RedisExecutor,
+  slots: BucketSlots,
+  script: LuaScript,
+  items: readonly ScriptItem[],
+  headerArgs: readonly string[],
+): Promise<PromiseSettledResult<unknown>[]> {
+  const chunksBySlot = new Map<number, number[][]>()
+  items.forEach((item, index) => {
+    const slot = executor.isCluster ? slots.of(item.bucket) : 0
+    let chunks = chunksBySlot.get(slot)
+    if (chunks === undefined) {
+      chunks = []
+      chunksBySlot.set(slot, chunks)
+    }
+    let chunk = chunks[chunks.length - 1]
+    if (chunk === undefined || chunk.length >= MAX_ITEMS_PER_CALL) {
+      chunk = []
+      chunks.push(chunk)
+    }
+    chunk.push(index)
+  })
+  const members = [...chunksBySlot.values()].flat()
+  const calls: ScriptCall[] = members.map((indexes) => {
+    const keys: string[] = []
+    const args: (string | Uint8Array)[] = [...headerArgs]
+    for (const index of indexes) {
+      const item = items[index]!
+      keys.push(...item.keys)
+      args.push(...item.args)
+    }
+    return { script, keys, args }
+  })
+  const outcomes = await executor.run(calls)
+  const results: PromiseSettledResult<unknown>[] = new Array(items.length)
+  members.forEach((indexes, callIndex) => {
+    const outcome = outcomes[callIndex]
+    const reply = outcome?.status === 'fulfilled' ? outcome.value : undefined
+    if (!Array.isArray(reply) || reply.length !== indexes.length) {
+      const reason =
+        outcome?.status === 'rejected'
+          ? unavailable(script.name, outcome.reason)
+          : unavailable(script.name, new Error(`unexpected reply to the ${script.name} script`))
+      for (const index of indexes) results[index] = { status: 'rejected', reason }
+      return
+    }
+    indexes.forEach((index, position) => {
+      results[index] = { status: 'fulfilled', value: reply[position] }
+    })
+  })
+  return results
+}
+
+/** The value of a settled outcome, or its error thrown. */
+export function settledValue(outcome: PromiseSettledResult<unknown> | undefined): unknown {
+  if (outcome === undefined) throw new CacheplaneError('E_HANDLE', 'A Redis reply is missing.')
+  if (outcome.status === 'rejected') throw outcome.reason
+  return outcome.value
+}
