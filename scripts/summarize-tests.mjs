@@ -11,10 +11,11 @@ let passed = 0
 let failed = 0
 let skipped = 0
 const lines = []
-for (const group of ['packages', 'apps']) {
+for (const group of ['packages', 'apps', '.']) {
   const groupDir = join(root, group)
   if (!existsSync(groupDir)) continue
   for (const name of readdirSync(groupDir)) {
+    if (group === '.' && !['reliability', 'benchmarks'].includes(name)) continue
     const report = join(groupDir, name, '.vitest-results.json')
     if (!existsSync(report)) continue
     if (clean) {
