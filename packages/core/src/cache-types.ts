@@ -1,5 +1,6 @@
 import type { CacheEventListener, CacheEventName } from './events.js'
 import type { GetOrSetOptions, KeyOptions, SetOptions, WriteOptions } from './options.js'
+import type { UpdateOptions } from './update.js'
 
 /** What a `getOrSet` factory is told. */
 export interface FactoryContext {
@@ -82,6 +83,21 @@ export interface Cache<T = unknown> {
   ): Promise<T>
   /** Stores the value in every handle (the source first) and tells the other instances. */
   set(key: string, value: T, options?: SetOptions): Promise<void>
+  /**
+   * Read-modify-write with compare-and-set on the entry version in the
+   * backplane source: `updater` gets the current value (or `undefined`) and
+   * returns the new one; if another writer got in between, it runs again, with
+   * exponential backoff and jitter, up to `maxRetries` times within `timeout`
+   * (then `E_UPDATE_CONFLICT`). The invalidation is published once, on success.
+   * `updater` may run several times: keep it free of side effects.
+   *
+   * @example await cache.update('stock:1', (stock) => (stock ?? 0) - 1, { maxRetries: 20 })
+   */
+  update(
+    key: string,
+    updater: (current: T | undefined) => T | Promise<T>,
+    options?: UpdateOptions,
+  ): Promise<T>
   /** Stores the value only if the key holds no fresh value. Returns whether it was stored. */
   add(key: string, value: T, options?: SetOptions): Promise<boolean>
   /** Removes the key everywhere. Returns whether the source held it. */

@@ -19,6 +19,7 @@ import {
 import type { Operation } from './protocol/frame.js'
 import { applyRemoteOperation } from './remote-operations.js'
 import { SingleFlight } from './single-flight.js'
+import { compareAndSetLoop, resolveUpdateOptions, type UpdateOptions } from './update.js'
 import {
   closedError,
   invalidArgument,
@@ -181,6 +182,34 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
       resolveWriteOptions(options, this.defaults),
       options?.skipBackplane === true,
     )
+  }
+
+  async update(
+    key: string,
+    updater: (current: T | undefined) => T | Promise<T>,
+    options?: UpdateOptions,
+  ): Promise<T> {
+    const region = options === undefined ? undefined : options.region
+    this.assertCall(key, region)
+    if (typeof updater !== 'function') {
+      throw invalidArgument('updater', updater, 'a function from the current value to the new one')
+    }
+    const { maxRetries, retryDelay, timeout, ...writeOptions } = options ?? {}
+    const retry = resolveUpdateOptions({ maxRetries, retryDelay, timeout })
+    const resolved = resolveWriteOptions(writeOptions, this.defaults)
+    const stored = await compareAndSetLoop<T>(
+      {
+        source: this.layers.source,
+        onSource: (operation, call) => this.layers.onSource(operation, call),
+        key,
+        region,
+        updater,
+        entryFor: (value) => this.newEntry(value, resolved),
+      },
+      retry,
+    )
+    await this.afterWrite(key, region, stored, options?.skipBackplane === true)
+    return stored.value
   }
 
   async add(key: string, value: T, options?: SetOptions): Promise<boolean> {

@@ -40,3 +40,4 @@ export {
 } from './protocol/frame.js'
 export { cborSerializer, jsonSerializer, type Serializer } from './serializer.js'
 export type { BackplaneTransport, TransportListener, TransportStatus } from './transport.js'
+export type { UpdateOptions } from './update.js'
