@@ -1,11 +1,17 @@
 import { BackplaneEngine, type BackplaneHost } from './backplane/engine.js'
 import type { Cache, CacheStats, FactoryContext } from './cache-types.js'
 import { coarseNow } from './clock.js'
-import type { CacheEntry } from './entry.js'
+import { type CacheEntry, createEntry } from './entry.js'
 import { CacheplaneError, describeValue } from './errors.js'
-import { type CacheEventListener, type CacheEventName, Emitter } from './events.js'
+import {
+  type CacheEventListener,
+  type CacheEventName,
+  type CacheEvents,
+  Emitter,
+} from './events.js'
 import { flightId } from './flights.js'
-import { Layers, type LocalEntry, localError } from './layers.js'
+import { loadOrCompute } from './get-or-set.js'
+import { Layers, type LocalEntry, type Lookup, localError } from './layers.js'
 import {
   type CacheOptions,
   type GetOrSetOptions,
@@ -29,6 +35,7 @@ import {
   isWellFormedKey,
   resolveWriteOptions,
 } from './validation.js'
+import { WritePath } from './write-path.js'
 
 /**
  * Creates a cache: ordered handles (fastest first), the last one (or the one
@@ -56,9 +63,12 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
   private readonly topIsLocal: boolean
   private readonly engine: BackplaneEngine | undefined
   private readonly emitter = new Emitter()
+  private readonly writes: WritePath
   private readonly factories = new SingleFlight<T>()
-  private readonly defaults: ResolvedEntryOptions
+  readonly defaults: ResolvedEntryOptions
   private readonly maxKeyLength: number
+  /** Keys whose factory runs in the background (at most one each). @internal */
+  readonly refreshing = new Set<string>()
   private factoryCalls = 0
   private staleServed = 0
   private errors = 0
@@ -76,6 +86,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     this.top = options.handles[0]!
     this.topIsLocal = options.sourceIndex !== 0
     this.instanceId = options.backplaneOptions.instanceId
+    this.writes = new WritePath(this.layers, this.emitter, () => this.engine)
     if (options.backplane !== undefined) {
       this.engine = new BackplaneEngine(
         options.backplane,
@@ -104,7 +115,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
       this.layers.hits[0]!++
       return this.settled(entry)
     }
-    return this.readBelow(key, region, entry).then(entryValue<T>)
+    return this.lookup(key, region, entry).then((found) => this.settleRead(key, region, found))
   }
 
   peek(key: string, options?: KeyOptions): T | undefined {
@@ -129,7 +140,9 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     const entry = this.readTop(key, region, now)
     if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry, now))
       return true
-    return (await this.readBelow(key, region, entry)) !== undefined
+    const found = await this.lookup(key, region, entry)
+    if (found.failure !== undefined) throw found.failure
+    return found.entry !== undefined
   }
 
   getOrSet(
@@ -154,15 +167,9 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
         ),
       )
     }
-    return this.factories.run(flightId(key, region), async () => {
-      const found = await this.readBelow(key, region, entry)
-      if (found !== undefined) return found.value as T
-      const resolved = resolveWriteOptions(options, this.defaults)
-      this.factoryCalls++
-      const value = await factory({ key, region })
-      await this.write(key, region, value, resolved, options?.skipBackplane === true)
-      return value
-    })
+    return this.factories.run(flightId(key, region), () =>
+      loadOrCompute(this, key, region, entry, factory, options),
+    )
   }
 
   async getMany(keys: readonly string[], options?: KeyOptions): Promise<(T | undefined)[]> {
@@ -204,21 +211,26 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
         key,
         region,
         updater,
-        entryFor: (value) => this.newEntry(value, resolved),
+        entryFor: (value) => createEntry(value, resolved, Date.now()),
       },
       retry,
     )
-    await this.afterWrite(key, region, stored, options?.skipBackplane === true)
+    await this.writes.afterWrite(key, region, stored, options?.skipBackplane === true)
     return stored.value
   }
 
   async add(key: string, value: T, options?: SetOptions): Promise<boolean> {
     const region = options === undefined ? undefined : options.region
     this.assertCall(key, region)
-    const entry = this.newEntry(value, resolveWriteOptions(options, this.defaults))
+    const entry = createEntry(value, resolveWriteOptions(options, this.defaults), Date.now())
     const version = await this.layers.onSource('add', (source) => source.add(key, region, entry))
     if (version === undefined) return false
-    await this.afterWrite(key, region, { ...entry, version }, options?.skipBackplane === true)
+    await this.writes.afterWrite(
+      key,
+      region,
+      { ...entry, version },
+      options?.skipBackplane === true,
+    )
     return true
   }
 
@@ -229,7 +241,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     const resolved = resolveWriteOptions(options, this.defaults)
     const entries = items.map((item) => ({
       key: item.key,
-      entry: this.newEntry(item.value, resolved),
+      entry: createEntry(item.value, resolved, Date.now()),
     }))
     const source = this.layers.source
     if (source.capabilities.batch && source.setMany !== undefined) {
@@ -239,7 +251,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
       const skip = options?.skipBackplane === true
       await Promise.all(
         entries.map(({ key, entry }, index) =>
-          this.afterWrite(key, region, { ...entry, version: versions[index] ?? 0 }, skip),
+          this.writes.afterWrite(key, region, { ...entry, version: versions[index] ?? 0 }, skip),
         ),
       )
       return
@@ -251,7 +263,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     const region = options === undefined ? undefined : options.region
     this.assertCall(key, region)
     const existed = await this.layers.onSource('delete', (source) => source.delete(key, region))
-    await this.afterRemove(key, region, 'removed', options?.skipBackplane === true)
+    await this.writes.afterRemove(key, region, 'removed', options?.skipBackplane === true)
     return existed
   }
 
@@ -265,7 +277,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
         handle.deleteMany!(keys, region),
       )
       const skip = options?.skipBackplane === true
-      await Promise.all(keys.map((key) => this.afterRemove(key, region, 'removed', skip)))
+      await Promise.all(keys.map((key) => this.writes.afterRemove(key, region, 'removed', skip)))
       return count
     }
     const results = await Promise.all(keys.map((key) => this.delete(key, options)))
@@ -279,7 +291,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     const existed = await this.layers.onSource('expire', (source) =>
       source.expire(key, region, now),
     )
-    await this.afterRemove(key, region, 'expired', options?.skipBackplane === true)
+    await this.writes.afterRemove(key, region, 'expired', options?.skipBackplane === true)
     return existed
   }
 
@@ -383,6 +395,20 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
   // Internals
 
   /** The value of an L1 hit as a promise: one per L1 entry, reused by every hit, so hits allocate nothing. */
+  /** @internal */
+  countFactoryCall(): void {
+    this.factoryCalls++
+  }
+
+  /** After an L1 miss, the rest of the walk (see `Layers.lookup`). @internal */
+  lookup(
+    key: string,
+    region: string | undefined,
+    top: CacheEntry | Promise<CacheEntry | undefined> | undefined,
+  ): Promise<Lookup> {
+    return this.layers.lookup(key, region, top, this.topIsLocal)
+  }
+
   private settled(entry: CacheEntry): Promise<T | undefined> {
     if (!this.topIsLocal) return Promise.resolve(entry.value as T)
     const local = entry as LocalEntry<T>
@@ -411,91 +437,30 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     }
   }
 
-  /** After an L1 miss (or an L1 that answers asynchronously), walk the rest. */
-  private async readBelow(
-    key: string,
-    region: string | undefined,
-    top: CacheEntry | Promise<CacheEntry | undefined> | undefined,
-  ): Promise<CacheEntry | undefined> {
-    if (top instanceof Promise) {
-      const entry = await top.catch((error: unknown) => {
-        this.emitError(localError(error, this.top, 'get'))
-        return undefined
-      })
-      if (entry !== undefined && this.usableTop(entry, Date.now())) {
-        this.layers.hits[0]!++
-        return entry
-      }
-    }
-    this.layers.misses[0]!++
-    if (this.layers.handles.length === 1) return undefined
-    return this.layers.read(key, region, 1)
+  /** A plain read's answer: the entry, else on a source failure a value within grace, else the failure. */
+  private settleRead(key: string, region: string | undefined, found: Lookup): T | undefined {
+    if (found.entry !== undefined) return found.entry.value as T
+    if (found.failure === undefined) return undefined
+    if (found.stale !== undefined) return this.serveStale(key, region, found.stale, 'l2Unavailable')
+    throw found.failure
   }
 
-  private async write(
+  /** @internal */
+  serveStale(key: string, region: string | undefined, entry: CacheEntry, reason: StaleReason): T {
+    this.staleServed++
+    this.emitter.emit('staleServed', { key, region, reason })
+    return entry.value as T
+  }
+
+  /** @internal */
+  write(
     key: string,
     region: string | undefined,
     value: T,
     options: ResolvedEntryOptions,
     skipBackplane: boolean,
   ): Promise<void> {
-    const entry = this.newEntry(value, options)
-    const version = await this.layers.onSource('set', (source) => source.set(key, region, entry))
-    await this.afterWrite(key, region, { ...entry, version }, skipBackplane)
-  }
-
-  private async afterWrite(
-    key: string,
-    region: string | undefined,
-    entry: CacheEntry,
-    skipBackplane: boolean,
-  ): Promise<void> {
-    // A read of this key that began before the write must not store what it found.
-    this.layers.flights.invalidate(key, region, entry.version)
-    await this.layers.storeLocal(key, region, entry)
-    if (!skipBackplane) this.engine?.queueKey('changed', key, region, entry.version)
-    this.emitter.emit('entrySet', { key, region, origin: 'local' })
-  }
-
-  private async afterRemove(
-    key: string,
-    region: string | undefined,
-    kind: 'removed' | 'expired',
-    skipBackplane: boolean,
-  ): Promise<void> {
-    this.layers.flights.invalidate(key, region, Number.POSITIVE_INFINITY)
-    if (kind === 'removed') {
-      await this.layers.onLocal('delete', (handle) => handle.delete(key, region))
-    } else {
-      const now = Date.now()
-      await this.layers.onLocal('expire', (handle) => handle.expire(key, region, now))
-    }
-    if (!skipBackplane) this.engine?.queueKey(kind, key, region, 0)
-    this.emitter.emit(kind === 'removed' ? 'entryRemoved' : 'entryExpired', {
-      key,
-      region,
-      origin: 'local',
-    })
-  }
-
-  private newEntry(value: T, options: ResolvedEntryOptions): CacheEntry<T> {
-    if (value === undefined) {
-      throw new CacheplaneError(
-        'E_INVALID_VALUE',
-        'Cannot cache undefined: a get could not tell it from a miss. Store null for "known absent".',
-      )
-    }
-    const now = Date.now()
-    const expiresAt = now + options.ttl
-    return {
-      value,
-      version: 0,
-      createdAt: now,
-      expiresAt,
-      staleUntil: expiresAt + options.grace,
-      sliding: options.sliding ? options.ttl : 0,
-      tags: options.tags,
-    }
+    return this.writes.write(key, region, value, options, skipBackplane)
   }
 
   /** Checks a write: writes publish the key, so it must also be well-formed UTF-16. */
@@ -516,6 +481,4 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
   }
 }
 
-function entryValue<T>(entry: CacheEntry | undefined): T | undefined {
-  return entry === undefined ? undefined : (entry.value as T)
-}
+type StaleReason = CacheEvents['staleServed']['reason']

@@ -1,3 +1,5 @@
+import { CacheplaneError } from './errors.js'
+
 /**
  * An entry as the handles store it: the value and what the cache needs to know
  * about it. A distributed handle writes all of it in one command (see the Redis
@@ -29,6 +31,33 @@ export interface CacheEntry<T = unknown> {
   sliding: number
   /** Tags of the entry, for `invalidateTags`. */
   tags: readonly string[]
+}
+
+/**
+ * A new entry for `value` written at `now` (version 0: the source assigns it).
+ * Throws `E_INVALID_VALUE` for `undefined`, which a get could not tell from a miss.
+ */
+export function createEntry<T>(
+  value: T,
+  options: { ttl: number; grace: number; sliding: boolean; tags: readonly string[] },
+  now: number,
+): CacheEntry<T> {
+  if (value === undefined) {
+    throw new CacheplaneError(
+      'E_INVALID_VALUE',
+      'Cannot cache undefined: a get could not tell it from a miss. Store null for "known absent".',
+    )
+  }
+  const expiresAt = now + options.ttl
+  return {
+    value,
+    version: 0,
+    createdAt: now,
+    expiresAt,
+    staleUntil: expiresAt + options.grace,
+    sliding: options.sliding ? options.ttl : 0,
+    tags: options.tags,
+  }
 }
 
 /** True when `entry` is fresh at `now`. */

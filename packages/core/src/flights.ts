@@ -12,6 +12,10 @@ export interface ReadFlight {
   readonly generation: number
   /** A result with a lower version was overtaken by an invalidation: do not store it as fresh. */
   minVersion: number
+  /** The best entry met on the way that is no longer fresh but still within its grace (for fail-safe). */
+  stale: CacheEntry | undefined
+  /** The stale entry came from the source, or from a local layer that was not marked stale since. */
+  staleTrusted: boolean
   promise: Promise<CacheEntry | undefined>
 }
 
@@ -38,6 +42,8 @@ export class Flights {
       region,
       generation,
       minVersion: 0,
+      stale: undefined,
+      staleTrusted: false,
       promise: Promise.resolve(undefined),
     }
     this.flights.set(id, flight)

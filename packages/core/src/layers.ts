@@ -10,6 +10,17 @@ export interface LocalEntry<T = unknown> extends CacheEntry<T> {
   settled: Promise<T> | undefined
 }
 
+/** What a walk below L1 found: the entry, or what fail-safe may fall back to. */
+export interface Lookup {
+  entry: CacheEntry | undefined
+  /** The best entry seen past its freshness but within grace. */
+  stale: CacheEntry | undefined
+  /** `stale` came from the source, or from a local layer not marked stale since. */
+  staleTrusted: boolean
+  /** The source failed. */
+  failure: CacheplaneError | undefined
+}
+
 /**
  * The ordered handles of one cache: the walk down on reads (filling the
  * handles above a hit), writes to the source first and the local layers
@@ -49,14 +60,75 @@ export class Layers {
     )
   }
 
+  /**
+   * After an L1 miss (or an L1 that answers asynchronously), walk the rest.
+   * Besides the entry, reports what fail-safe may fall back to: the best entry
+   * seen that is past its freshness but within grace, and a source failure.
+   */
+  async lookup(
+    key: string,
+    region: string | undefined,
+    top: CacheEntry | Promise<CacheEntry | undefined> | undefined,
+    topIsLocal: boolean,
+  ): Promise<Lookup> {
+    let topEntry = top
+    if (topEntry instanceof Promise) {
+      topEntry = await topEntry.catch((error: unknown) => {
+        this.onLocalError(localError(error, this.handles[0]!, 'get'))
+        return undefined
+      })
+      if (topEntry !== undefined && this.isUsable(topEntry, 0, Date.now())) {
+        this.hits[0]!++
+        return { entry: topEntry, stale: undefined, staleTrusted: false, failure: undefined }
+      }
+    }
+    this.misses[0]!++
+    const found: Lookup = {
+      entry: undefined,
+      stale: undefined,
+      staleTrusted: false,
+      failure: undefined,
+    }
+    if (topEntry !== undefined && topEntry.staleUntil > Date.now()) {
+      found.stale = topEntry
+      found.staleTrusted = !topIsLocal || (topEntry as LocalEntry).generation === this.generation
+    }
+    if (this.handles.length === 1) return found
+    const flight = this.read(key, region, 1)
+    try {
+      found.entry = await flight.promise
+    } catch (error) {
+      found.failure = error as CacheplaneError
+    }
+    if (
+      flight.stale !== undefined &&
+      (found.stale === undefined || (flight.staleTrusted && !found.staleTrusted))
+    ) {
+      found.stale = flight.stale
+      found.staleTrusted = flight.staleTrusted
+    }
+    return found
+  }
+
   /** Walks the handles from `from` down; concurrent reads of a key share one walk. */
-  read(key: string, region: string | undefined, from: number): Promise<CacheEntry | undefined> {
+  read(key: string, region: string | undefined, from: number): ReadFlight {
     const id = flightId(key, region)
     const running = this.flights.get(id)
-    if (running !== undefined) return running.promise
+    if (running !== undefined) return running
     return this.flights.start(id, region, this.generation, (flight) =>
       this.walk(key, region, from, flight),
-    ).promise
+    )
+  }
+
+  /** Remembers an entry past its freshness but within grace, preferring trusted ones. */
+  noteStale(flight: ReadFlight, entry: CacheEntry, index: number, now: number): void {
+    if (entry.staleUntil <= now) return
+    const trusted =
+      index === this.sourceIndex || (entry as LocalEntry).generation === this.generation
+    if (flight.stale === undefined || (trusted && !flight.staleTrusted)) {
+      flight.stale = entry
+      flight.staleTrusted = trusted
+    }
   }
 
   private async walk(
@@ -74,11 +146,13 @@ export class Layers {
         this.onLocalError(localError(error, this.handles[index]!, 'get'))
         continue
       }
-      if (entry !== undefined && this.isUsable(entry, index, Date.now())) {
+      const now = Date.now()
+      if (entry !== undefined && this.isUsable(entry, index, now)) {
         this.hits[index]!++
         if (index > 0) this.fill(key, region, entry, index, flight)
         return entry
       }
+      if (entry !== undefined) this.noteStale(flight, entry, index, now)
       this.misses[index]!++
     }
     return undefined

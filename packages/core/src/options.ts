@@ -32,7 +32,20 @@ export interface WriteOptions extends KeyOptions {
 
 export interface SetOptions extends WriteOptions, EntryOptions {}
 
-export interface GetOrSetOptions extends SetOptions {}
+export interface GetOrSetOptions extends SetOptions {
+  /**
+   * When a stale value (within grace) exists, wait this long for the factory,
+   * then serve the stale value; the factory goes on and its result is stored
+   * when it lands. @default none
+   */
+  softTimeout?: Duration
+  /**
+   * Wait at most this long for the factory: then serve a stale value if there
+   * is one, else reject with `E_FACTORY_TIMEOUT`. The factory goes on and its
+   * result is stored when it lands. @default none
+   */
+  hardTimeout?: Duration
+}
 
 /** Backplane tuning. Every duration is validated at `createCache`. */
 export interface BackplaneOptions {

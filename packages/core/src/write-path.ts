@@ -1,0 +1,65 @@
+import type { BackplaneEngine } from './backplane/engine.js'
+import { type CacheEntry, createEntry } from './entry.js'
+import type { Emitter } from './events.js'
+import type { Layers } from './layers.js'
+import type { ResolvedEntryOptions } from './options.js'
+
+/**
+ * What every write does after the source accepted it: stop reads in flight
+ * from storing older data, update the local layers, queue the invalidation,
+ * tell listeners. Writes go to the source first, always.
+ * @internal
+ */
+export class WritePath {
+  constructor(
+    private readonly layers: Layers,
+    private readonly emitter: Emitter,
+    private readonly engine: () => BackplaneEngine | undefined,
+  ) {}
+
+  async write<T>(
+    key: string,
+    region: string | undefined,
+    value: T,
+    options: ResolvedEntryOptions,
+    skipBackplane: boolean,
+  ): Promise<void> {
+    const entry = createEntry(value, options, Date.now())
+    const version = await this.layers.onSource('set', (source) => source.set(key, region, entry))
+    await this.afterWrite(key, region, { ...entry, version }, skipBackplane)
+  }
+
+  async afterWrite(
+    key: string,
+    region: string | undefined,
+    entry: CacheEntry,
+    skipBackplane: boolean,
+  ): Promise<void> {
+    // A read of this key that began before the write must not store what it found.
+    this.layers.flights.invalidate(key, region, entry.version)
+    await this.layers.storeLocal(key, region, entry)
+    if (!skipBackplane) this.engine()?.queueKey('changed', key, region, entry.version)
+    this.emitter.emit('entrySet', { key, region, origin: 'local' })
+  }
+
+  async afterRemove(
+    key: string,
+    region: string | undefined,
+    kind: 'removed' | 'expired',
+    skipBackplane: boolean,
+  ): Promise<void> {
+    this.layers.flights.invalidate(key, region, Number.POSITIVE_INFINITY)
+    if (kind === 'removed') {
+      await this.layers.onLocal('delete', (handle) => handle.delete(key, region))
+    } else {
+      const now = Date.now()
+      await this.layers.onLocal('expire', (handle) => handle.expire(key, region, now))
+    }
+    if (!skipBackplane) this.engine()?.queueKey(kind, key, region, 0)
+    this.emitter.emit(kind === 'removed' ? 'entryRemoved' : 'entryExpired', {
+      key,
+      region,
+      origin: 'local',
+    })
+  }
+}
