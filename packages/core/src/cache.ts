@@ -1,5 +1,6 @@
 import { BackplaneEngine, type BackplaneHost } from './backplane/engine.js'
 import type { Cache, CacheStats, FactoryContext } from './cache-types.js'
+import { CircuitBreaker } from './circuit-breaker.js'
 import { coarseNow } from './clock.js'
 import { type CacheEntry, createEntry } from './entry.js'
 import { CacheplaneError, describeValue } from './errors.js'
@@ -86,6 +87,14 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     this.top = options.handles[0]!
     this.topIsLocal = options.sourceIndex !== 0
     this.instanceId = options.backplaneOptions.instanceId
+    if (options.circuitBreaker !== undefined) {
+      const { failures, breakDuration } = options.circuitBreaker
+      this.layers.breaker = new CircuitBreaker(failures, breakDuration, (open, count) => {
+        if (open)
+          this.emitter.emit('circuitOpened', { failures: count, until: Date.now() + breakDuration })
+        else this.emitter.emit('circuitClosed', {})
+      })
+    }
     this.writes = new WritePath(this.layers, this.emitter, () => this.engine)
     if (options.backplane !== undefined) {
       this.engine = new BackplaneEngine(

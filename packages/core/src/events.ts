@@ -45,6 +45,10 @@ export interface CacheEvents {
     readonly senderId?: string
     readonly missed?: number
   }
+  /** The L2 failed `failures` times in a row: it is not called until `until` (a probe then decides). */
+  circuitOpened: { readonly failures: number; readonly until: number }
+  /** The L2 answered again: calls go to it as usual. */
+  circuitClosed: Record<string, never>
   /** Failed invalidations overflowed the outbox; a `cleared` is broadcast once publishing works again. */
   outboxOverflowed: { readonly dropped: number }
   /** Something went wrong that no caller can be told of: a bad frame, a failed background publish. */

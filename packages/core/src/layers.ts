@@ -1,3 +1,4 @@
+import type { CircuitBreaker } from './circuit-breaker.js'
 import type { CacheEntry } from './entry.js'
 import { CacheplaneError } from './errors.js'
 import { Flights, flightId, type ReadFlight } from './flights.js'
@@ -37,6 +38,8 @@ export class Layers {
   readonly misses: number[]
   readonly flights = new Flights()
   readonly source: CacheHandle
+  /** Set when the cache has a circuit breaker for its source. */
+  breaker: CircuitBreaker | undefined
 
   constructor(
     readonly handles: readonly CacheHandle[],
@@ -139,12 +142,15 @@ export class Layers {
   ): Promise<CacheEntry | undefined> {
     for (let index = from; index < this.handles.length; index++) {
       let entry: CacheEntry | undefined
-      try {
-        entry = await this.handles[index]!.get(key, region)
-      } catch (error) {
-        if (index === this.sourceIndex) throw sourceError(error, 'get')
-        this.onLocalError(localError(error, this.handles[index]!, 'get'))
-        continue
+      if (index === this.sourceIndex) {
+        entry = await this.onSource('get', (source) => source.get(key, region))
+      } else {
+        try {
+          entry = await this.handles[index]!.get(key, region)
+        } catch (error) {
+          this.onLocalError(localError(error, this.handles[index]!, 'get'))
+          continue
+        }
       }
       const now = Date.now()
       if (entry !== undefined && this.isUsable(entry, index, now)) {
@@ -199,11 +205,20 @@ export class Layers {
 
   /** Runs an operation on the source; failures become `E_L2_UNAVAILABLE` (unless already typed). */
   async onSource<R>(operation: string, call: (handle: CacheHandle) => MaybePromise<R>): Promise<R> {
+    const breaker = this.breaker
+    if (breaker !== undefined && !breaker.allow(Date.now())) throw breaker.openError(operation)
+    let result: R
     try {
-      return await call(this.source)
+      result = await call(this.source)
     } catch (error) {
-      throw sourceError(error, operation)
+      const typed = sourceError(error, operation)
+      // Only unavailability opens the circuit: a bad value or a lost race says nothing about the L2.
+      if (typed.code === 'E_L2_UNAVAILABLE') breaker?.failure(Date.now())
+      else breaker?.success()
+      throw typed
     }
+    breaker?.success()
+    return result
   }
 
   /** Runs an operation on every non-source handle; failures are reported, not thrown. */

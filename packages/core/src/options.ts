@@ -86,6 +86,13 @@ export interface CacheOptions {
   serializer?: Serializer
   /** Longest key accepted, in UTF-16 code units. @default 1024 */
   maxKeyLength?: number
+  /**
+   * Stop calling a failing L2 (the source) for a while: after `failures`
+   * failures in a row, calls fail fast with `E_L2_UNAVAILABLE` (and fail-safe
+   * answers from L1 and factories) for `breakDuration`, then one call probes.
+   * `false` turns it off. @default { failures: 5, breakDuration: '5s' }
+   */
+  circuitBreaker?: { failures?: number; breakDuration?: Duration } | false
 }
 
 /** Entry options with durations parsed. @internal */
@@ -118,6 +125,7 @@ export interface ResolvedCacheOptions {
   defaults: ResolvedEntryOptions
   serializer: Serializer
   maxKeyLength: number
+  circuitBreaker: { failures: number; breakDuration: number } | undefined
 }
 
 const cacheOptionNames = new Set([
@@ -129,6 +137,7 @@ const cacheOptionNames = new Set([
   'defaults',
   'serializer',
   'maxKeyLength',
+  'circuitBreaker',
 ])
 const backplaneOptionNames = new Set([
   'channelPrefix',
@@ -275,6 +284,25 @@ function resolveBackplaneOptions(options: BackplaneOptions | undefined): Resolve
     maxFrameBytes,
     maxIncomingFrameBytes,
     instanceId,
+  }
+}
+
+function resolveCircuitBreaker(
+  value: CacheOptions['circuitBreaker'],
+): ResolvedCacheOptions['circuitBreaker'] {
+  if (value === false) return undefined
+  const given = value ?? {}
+  if (typeof given !== 'object' || given === null) {
+    return invalidOption('circuitBreaker', value, 'false, or { failures, breakDuration }')
+  }
+  rejectUnknown(given, new Set(['failures', 'breakDuration']), 'circuitBreaker.')
+  return {
+    failures: positiveInteger(given.failures, 'circuitBreaker.failures', 5),
+    breakDuration: parseOptionalDuration(
+      given.breakDuration,
+      'circuitBreaker.breakDuration',
+      5_000,
+    ),
   }
 }
 
@@ -442,5 +470,6 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
     ),
     serializer,
     maxKeyLength: keyLength(options.maxKeyLength),
+    circuitBreaker: resolveCircuitBreaker(options.circuitBreaker),
   }
 }
