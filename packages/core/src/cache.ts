@@ -124,6 +124,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
       this.layers.hits[0]!++
       return this.settled(entry)
     }
+    if (options !== undefined && options.skipL2 === true) return this.readTopOnly(entry)
     return this.lookup(key, region, entry).then((found) => this.settleRead(key, region, found))
   }
 
@@ -176,6 +177,18 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
         ),
       )
     }
+    if (options?.skipL2 === true) {
+      return this.factories.run(`l${flightId(key, region)}`, async () => {
+        const found = await this.readTopOnly(entry)
+        if (found !== undefined) return found
+        const { softTimeout: _soft, hardTimeout: _hard, ...writeOptions } = options
+        const resolved = resolveWriteOptions(writeOptions, this.defaults)
+        this.factoryCalls++
+        const value = await factory({ key, region })
+        await this.writes.writeLocal(key, region, value, resolved)
+        return value
+      })
+    }
     return this.factories.run(flightId(key, region), () =>
       loadOrCompute(this, key, region, entry, factory, options),
     )
@@ -191,13 +204,9 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
   async set(key: string, value: T, options?: SetOptions): Promise<void> {
     const region = options === undefined ? undefined : options.region
     this.assertCall(key, region)
-    await this.write(
-      key,
-      region,
-      value,
-      resolveWriteOptions(options, this.defaults),
-      options?.skipBackplane === true,
-    )
+    const resolved = resolveWriteOptions(options, this.defaults)
+    if (options?.skipL2 === true) return this.writes.writeLocal(key, region, value, resolved)
+    await this.write(key, region, value, resolved, options?.skipBackplane === true)
   }
 
   async update(
@@ -271,6 +280,11 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
   async delete(key: string, options?: WriteOptions): Promise<boolean> {
     const region = options === undefined ? undefined : options.region
     this.assertCall(key, region)
+    if (options?.skipL2 === true) {
+      const held = this.peekTop(key, region) !== undefined
+      await this.writes.removeLocal(key, region)
+      return held
+    }
     const existed = await this.layers.onSource('delete', (source) => source.delete(key, region))
     await this.writes.afterRemove(key, region, 'removed', options?.skipBackplane === true)
     return existed
@@ -404,6 +418,23 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
   // Internals
 
   /** The value of an L1 hit as a promise: one per L1 entry, reused by every hit, so hits allocate nothing. */
+  /** L1's answer alone (`skipL2`). */
+  private async readTopOnly(
+    top: CacheEntry | Promise<CacheEntry | undefined> | undefined,
+  ): Promise<T | undefined> {
+    const entry = top instanceof Promise ? await top.catch(() => undefined) : top
+    if (entry !== undefined && this.usableTop(entry, Date.now())) {
+      this.layers.hits[0]!++
+      return entry.value as T
+    }
+    this.layers.misses[0]!++
+    return undefined
+  }
+
+  private peekTop(key: string, region: string | undefined): CacheEntry | undefined {
+    return this.top.peek?.(key, region)
+  }
+
   /** @internal */
   countFactoryCall(): void {
     this.factoryCalls++

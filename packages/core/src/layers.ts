@@ -9,6 +9,8 @@ export interface LocalEntry<T = unknown> extends CacheEntry<T> {
   generation: number
   /** The resolved promise that `get` hands out for this entry, made on the first hit. */
   settled: Promise<T> | undefined
+  /** Written with `skipL2`: its version is not the source's, so it never outranks an invalidation. */
+  localOnly: boolean
 }
 
 /** What a walk below L1 found: the entry, or what fail-safe may fall back to. */
@@ -200,6 +202,7 @@ export class Layers {
       tags: entry.tags,
       generation,
       settled: undefined,
+      localOnly: false,
     }
   }
 
@@ -238,13 +241,15 @@ export class Layers {
     return pending === undefined ? undefined : Promise.all(pending).then(() => undefined)
   }
 
-  /** Stores a freshly written entry in every non-source handle. */
+  /** Stores a freshly written entry in every non-source handle (`localOnly`: a `skipL2` write). */
   storeLocal(
     key: string,
     region: string | undefined,
     entry: CacheEntry,
+    localOnly = false,
   ): Promise<void> | undefined {
     const local = this.localCopy(entry, this.generation)
+    local.localOnly = localOnly
     return this.onLocal('set', (handle) => handle.set(key, region, local))
   }
 
@@ -257,7 +262,9 @@ export class Layers {
     return this.onLocal('delete', (handle) => {
       if (version !== Number.POSITIVE_INFINITY && handle.peek !== undefined) {
         const held = handle.peek(key, region)
-        if (held !== undefined && held.version >= version) return undefined
+        if (held !== undefined && !(held as LocalEntry).localOnly && held.version >= version) {
+          return undefined
+        }
       }
       return handle.delete(key, region)
     })

@@ -22,6 +22,12 @@ export interface EntryOptions {
 export interface KeyOptions {
   /** A namespace inside the cache; `clearRegion` removes all of it. @default undefined (no region) */
   region?: string
+  /**
+   * Leave the L2 (the backplane source) out: `get` and `getOrSet` read L1 only
+   * (`getOrSet` stores the factory's value in L1 only), `set` and `delete`
+   * change this instance's L1 only and tell no other instance. @default false
+   */
+  skipL2?: boolean
 }
 
 /** Options of calls that change entries. */

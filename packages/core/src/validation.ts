@@ -2,7 +2,15 @@ import { CacheplaneError, describeValue } from './errors.js'
 import { type ResolvedEntryOptions, resolveEntryOptions, type SetOptions } from './options.js'
 import { utf8Length } from './protocol/utf8.js'
 
-const writeOptionNames = new Set(['region', 'skipBackplane', 'ttl', 'sliding', 'grace', 'tags'])
+const writeOptionNames = new Set([
+  'region',
+  'skipBackplane',
+  'skipL2',
+  'ttl',
+  'sliding',
+  'grace',
+  'tags',
+])
 
 /** A key (and region, when given) the cache accepts: non-empty strings up to `maxLength`. */
 export function isValidKey(key: unknown, region: unknown, maxLength: number): boolean {

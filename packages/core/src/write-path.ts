@@ -29,6 +29,26 @@ export class WritePath {
     await this.afterWrite(key, region, { ...entry, version }, skipBackplane)
   }
 
+  /** `skipL2`: the value goes to this instance's local layers only, and nobody is told. */
+  async writeLocal<T>(
+    key: string,
+    region: string | undefined,
+    value: T,
+    options: ResolvedEntryOptions,
+  ): Promise<void> {
+    const entry = createEntry(value, options, Date.now())
+    this.layers.flights.invalidate(key, region, Number.POSITIVE_INFINITY)
+    await this.layers.storeLocal(key, region, entry, true)
+    this.emitter.emit('entrySet', { key, region, origin: 'local' })
+  }
+
+  /** `skipL2`: drops the key from this instance's local layers only. */
+  async removeLocal(key: string, region: string | undefined): Promise<void> {
+    this.layers.flights.invalidate(key, region, Number.POSITIVE_INFINITY)
+    await this.layers.onLocal('delete', (handle) => handle.delete(key, region))
+    this.emitter.emit('entryRemoved', { key, region, origin: 'local' })
+  }
+
   async afterWrite(
     key: string,
     region: string | undefined,
