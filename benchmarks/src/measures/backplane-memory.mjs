@@ -3,7 +3,7 @@
 // the same transport carrying one hand-made frame per publish.
 import { createCache, encodeFrame } from '@cacheplane/core'
 import { createMemoryBus, memoryHandle, memoryTransport } from '@cacheplane/memory'
-import { formatNumber, table } from './harness.mjs'
+import { formatNumber, table } from '../harness.mjs'
 
 async function until(condition, what, timeout = 30_000) {
   const deadline = Date.now() + timeout
@@ -105,13 +105,25 @@ export async function backplaneMemoryBenchmark({ smoke }) {
     ]),
   ]
   return {
-    title: 'Backplane throughput through the in-process transport',
     markdown: [
       `${formatNumber(invalidations)} \`set\` calls on distinct keys on one instance, until the other has received every invalidation. ` +
         'The raw row publishes one pre-built frame per key through the same transport. The transport copies bytes and delivers asynchronously, as a network transport would.',
       '',
       table(rows),
     ].join('\n'),
-    figures: { raw, one, hundred },
+    charts: [
+      {
+        file: 'backplane-memory.svg',
+        title: 'Backplane throughput, in-process transport (invalidations/s, higher is better)',
+        unit: '/s',
+        series: ['invalidations/s'],
+        rows: [
+          { label: 'raw: one frame per publish', kind: 'raw', values: [raw.perSecond] },
+          { label: 'cacheplane, 1 in flight', kind: 'cacheplane', values: [one.perSecond] },
+          { label: 'cacheplane, 100 in flight', kind: 'cacheplane', values: [hundred.perSecond] },
+        ],
+        note: `${formatNumber(invalidations)} invalidations; no network: the engine's own cost.`,
+      },
+    ],
   }
 }
