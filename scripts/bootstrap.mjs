@@ -105,7 +105,8 @@ switch (command) {
     log('Building')
     pnpm(['run', 'build'])
     log('Starting the demo')
-    pnpm(['--filter', '@cacheplane/demo', 'run', 'start', ...passThrough])
+    // Straight to node (not through pnpm) so that Ctrl-C stops the demo quietly.
+    process.exitCode = run(process.execPath, [join(root, 'apps/demo/src/main.mjs'), ...passThrough])
     break
   }
   case 'test': {
