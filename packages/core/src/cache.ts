@@ -70,6 +70,8 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
   private readonly maxKeyLength: number
   /** Keys whose factory runs in the background (at most one each). @internal */
   readonly refreshing = new Set<string>()
+  /** L1 hits of `get` and `peek`, kept apart from `layers.hits` so that a hit touches one field. */
+  private l1Hits = 0
   private factoryCalls = 0
   private staleServed = 0
   private errors = 0
@@ -119,10 +121,24 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     if (this.closed || !isValidKey(key, region, this.maxKeyLength))
       return this.rejectCall(key, region)
     const now = coarseNow()
-    const entry = this.readTop(key, region, now)
-    if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry, now)) {
-      this.layers.hits[0]!++
-      return this.settled(entry)
+    let entry: CacheEntry | Promise<CacheEntry | undefined> | undefined
+    try {
+      entry = this.top.get(key, region, now)
+    } catch (error) {
+      this.emitError(localError(error, this.top, 'get'))
+    }
+    if (
+      entry !== undefined &&
+      !(entry instanceof Promise) &&
+      entry.expiresAt > now &&
+      (!this.topIsLocal || (entry as LocalEntry).generation === this.layers.generation)
+    ) {
+      this.l1Hits++
+      if (!this.topIsLocal) return Promise.resolve(entry.value as T)
+      // One promise per L1 entry, reused by every hit: no allocation on the hot path.
+      const local = entry as LocalEntry<T>
+      if (local.settled === undefined) local.settled = Promise.resolve(local.value)
+      return local.settled
     }
     if (options !== undefined && options.skipL2 === true) return this.readTopOnly(entry)
     return this.lookup(key, region, entry).then((found) => this.settleRead(key, region, found))
@@ -134,9 +150,20 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     if (!isValidKey(key, region, this.maxKeyLength))
       throw invalidKeyError(key, region, this.maxKeyLength)
     const now = coarseNow()
-    const entry = this.readTop(key, region, now)
-    if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry, now)) {
-      this.layers.hits[0]!++
+    let entry: CacheEntry | Promise<CacheEntry | undefined> | undefined
+    try {
+      entry = this.top.get(key, region, now)
+    } catch (error) {
+      this.emitError(localError(error, this.top, 'get'))
+      return undefined
+    }
+    if (
+      entry !== undefined &&
+      !(entry instanceof Promise) &&
+      entry.expiresAt > now &&
+      (!this.topIsLocal || (entry as LocalEntry).generation === this.layers.generation)
+    ) {
+      this.l1Hits++
       return entry.value as T
     }
     return undefined
@@ -355,7 +382,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     return {
       handles: this.layers.handles.map((handle, index) => ({
         kind: handle.kind,
-        hits: this.layers.hits[index]!,
+        hits: this.layers.hits[index]! + (index === 0 ? this.l1Hits : 0),
         misses: this.layers.misses[index]!,
       })),
       factoryCalls: this.factoryCalls,

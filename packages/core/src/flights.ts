@@ -10,6 +10,8 @@ export interface ReadFlight {
   readonly region: string | undefined
   /** The cache's stale generation when the read began. */
   readonly generation: number
+  /** When the read began: what it finds is at most this old, however late the reply comes. */
+  readonly startedAt: number
   /** A result with a lower version was overtaken by an invalidation: do not store it as fresh. */
   minVersion: number
   /** The best entry met on the way that is no longer fresh but still within its grace (for fail-safe). */
@@ -41,6 +43,7 @@ export class Flights {
     const flight: ReadFlight = {
       region,
       generation,
+      startedAt: Date.now(),
       minVersion: 0,
       stale: undefined,
       staleTrusted: false,

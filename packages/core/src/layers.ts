@@ -94,7 +94,7 @@ export class Layers {
       staleTrusted: false,
       failure: undefined,
     }
-    if (topEntry !== undefined && topEntry.staleUntil > Date.now()) {
+    if (topEntry !== undefined && isFailSafe(topEntry, Date.now())) {
       found.stale = topEntry
       found.staleTrusted = !topIsLocal || (topEntry as LocalEntry).generation === this.generation
     }
@@ -127,7 +127,7 @@ export class Layers {
 
   /** Remembers an entry past its freshness but within grace, preferring trusted ones. */
   noteStale(flight: ReadFlight, entry: CacheEntry, index: number, now: number): void {
-    if (entry.staleUntil <= now) return
+    if (!isFailSafe(entry, now)) return
     const trusted =
       index === this.sourceIndex || (entry as LocalEntry).generation === this.generation
     if (flight.stale === undefined || (trusted && !flight.staleTrusted)) {
@@ -175,7 +175,8 @@ export class Layers {
     flight: ReadFlight,
   ): void {
     if (flight.generation !== this.generation || entry.version < flight.minVersion) return
-    const local = this.localCopy(entry, flight.generation)
+    // Capped from when the read began: a slow reply may hold a value older than its arrival.
+    const local = this.localCopy(entry, flight.generation, flight.startedAt)
     for (let index = 0; index < hitIndex; index++) {
       const handle = this.handles[index]!
       this.settle(handle, 'set', () =>
@@ -184,20 +185,25 @@ export class Layers {
     }
   }
 
-  /** The entry as a non-source handle keeps it: own object, stamped, capped while degraded. */
-  localCopy<T>(entry: CacheEntry<T>, generation: number): LocalEntry<T> {
-    let { expiresAt, sliding } = entry
-    if (this.degradedTtl !== undefined) {
-      expiresAt = Math.min(expiresAt, Date.now() + this.degradedTtl)
+  /**
+   * The entry as a non-source handle keeps it: own object, stamped, and while
+   * degraded capped at `degradedTtl` after `readAt`, when its value was read.
+   */
+  localCopy<T>(entry: CacheEntry<T>, generation: number, readAt = Date.now()): LocalEntry<T> {
+    let { expiresAt, sliding, staleUntil } = entry
+    if (this.degradedTtl !== undefined && readAt + this.degradedTtl < expiresAt) {
+      expiresAt = readAt + this.degradedTtl
       // A sliding renewal would outlive the cap.
       sliding = 0
+      // The grace period follows the capped expiry: without grace, nothing is left for fail-safe.
+      staleUntil = expiresAt + graceOf(entry)
     }
     return {
       value: entry.value,
       version: entry.version,
       createdAt: entry.createdAt,
       expiresAt,
-      staleUntil: Math.max(entry.staleUntil, expiresAt),
+      staleUntil,
       sliding,
       tags: entry.tags,
       generation,
@@ -287,6 +293,21 @@ export class Layers {
     }
     return undefined
   }
+}
+
+/** How long past its expiry the entry was written to be kept for fail-safe. */
+function graceOf(entry: CacheEntry): number {
+  return Number.isFinite(entry.expiresAt) ? entry.staleUntil - entry.expiresAt : 0
+}
+
+/**
+ * Fail-safe may fall back to an entry within its grace period. One written
+ * without grace has none: not even when it was marked stale (a lost message,
+ * a reconnect) before its expiry, else a value the backplane could not vouch
+ * for would be served for the rest of its ttl whenever the L2 fails.
+ */
+function isFailSafe(entry: CacheEntry, now: number): boolean {
+  return entry.staleUntil > now && graceOf(entry) > 0
 }
 
 function sourceError(error: unknown, operation: string): CacheplaneError {
