@@ -134,11 +134,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
       (!this.topIsLocal || (entry as LocalEntry).generation === this.layers.generation)
     ) {
       this.l1Hits++
-      if (!this.topIsLocal) return Promise.resolve(entry.value as T)
-      // One promise per L1 entry, reused by every hit: no allocation on the hot path.
-      const local = entry as LocalEntry<T>
-      if (local.settled === undefined) local.settled = Promise.resolve(local.value)
-      return local.settled
+      return this.settled(entry)
     }
     if (options !== undefined && options.skipL2 === true) return this.readTopOnly(entry)
     return this.lookup(key, region, entry).then((found) => this.settleRead(key, region, found))
