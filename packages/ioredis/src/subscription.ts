@@ -1,16 +1,12 @@
-import { slotOf } from '@cacheplane/redis-shared'
+import {
+  type BackplaneMode,
+  type BackplaneSubscription,
+  type SubscriptionListener,
+  slotOf,
+  withTimeout,
+} from '@cacheplane/redis-shared'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
-import type { BackplaneMode } from './backplane-options.js'
 import { type IoredisClient, isCluster, keyPrefixOf, nodeKey } from './client.js'
-
-/** What a {@link Subscription} reports. */
-export interface SubscriptionListener {
-  onFrame(frame: Uint8Array): void
-  /** The subscription is acknowledged by Redis (first time, or again after a loss). */
-  onUp(): void
-  /** The subscription is lost; `onUp` follows once it is back. */
-  onDown(reason: string, cause: unknown): void
-}
 
 export interface SubscriptionOptions {
   readonly client: IoredisClient
@@ -39,7 +35,7 @@ function message(error: unknown): string {
  * moved slot leads to the new owner. The Cluster client needs no
  * `shardedSubscribers` for this.
  */
-export class Subscription {
+export class Subscription implements BackplaneSubscription {
   readonly #options: SubscriptionOptions
   readonly #listener: SubscriptionListener
   #connection: Redis | undefined
@@ -201,13 +197,4 @@ export class Subscription {
     const owner = cluster.slots[slotOf(keyPrefixOf(cluster) + channel)]?.[0]
     return masters.find((node) => nodeKey(node) === owner)
   }
-}
-
-/** `promise`, or a rejection after `milliseconds`; the timer never outlives the race. */
-function withTimeout<T>(promise: Promise<T>, milliseconds: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${milliseconds}ms`)), milliseconds)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }

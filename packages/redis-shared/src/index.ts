@@ -1,4 +1,11 @@
 export {
+  type BackplaneMode,
+  backplaneOptionNames,
+  type RedisBackplaneSharedOptions,
+  type ResolvedRedisBackplaneOptions,
+  resolveRedisBackplaneOptions,
+} from './backplane-options.js'
+export {
   decodeEntryRecord,
   encodeEntryRecord,
   HEADER_BYTES,
@@ -26,6 +33,13 @@ export {
   resolveRedisHandleOptions,
   sharedOptionNames,
 } from './options.js'
+export {
+  type BackplaneDriver,
+  type BackplaneSubscription,
+  createRedisBackplane,
+  MAX_PENDING_PUBLISHES,
+  type SubscriptionListener,
+} from './redis-backplane.js'
 export { createRedisHandle, type RedisHandle } from './redis-handle.js'
 export { MAX_ITEMS_PER_CALL, unavailable } from './run-items.js'
 export {
@@ -40,3 +54,4 @@ export {
   writeScript,
 } from './scripts/entry-scripts.js'
 export { defineScript, type LuaScript } from './scripts/lua-script.js'
+export { withTimeout } from './with-timeout.js'
