@@ -205,12 +205,13 @@ export class BackplaneEngine {
     this.goUp('reconnect')
   }
 
-  private goDown(reason: string, cause: unknown): void {
+  /** `since`: when the trouble began (for a silent subscription, before it was noticed). */
+  private goDown(reason: string, cause: unknown, since = Date.now()): void {
     if (this.state === 'down') return
     const wasUp = this.state === 'up'
     this.state = 'down'
-    this.downSince = Date.now()
-    this.updateDegraded()
+    this.downSince = since
+    this.updateDegraded(since)
     if (wasUp) this.host.emitDisconnected(reason, cause)
   }
 
@@ -234,38 +235,48 @@ export class BackplaneEngine {
     if (!this.outbox.isEmpty) this.scheduleFlush()
   }
 
-  /** Enters or leaves degraded mode; entering starts the clock on what L1 holds. */
-  private updateDegraded(): void {
+  /**
+   * Enters or leaves degraded mode; entering starts the clock on what L1
+   * holds, counted from `since`, when the trouble began.
+   */
+  private updateDegraded(since = Date.now()): void {
     const degraded = this.degraded
     if (degraded === this.reportedDegraded) return
     this.reportedDegraded = degraded
     this.host.setDegraded(degraded)
     if (degraded) {
-      this.startDegradedTimer()
+      this.startDegradedTimer(since)
     } else {
       clearTimeout(this.degradedTimer)
       this.degradedTimer = undefined
     }
   }
 
-  /** After `degradedTtl` of not listening, entries cached before are no longer trusted. */
-  private startDegradedTimer(): void {
+  /** `degradedTtl` after the trouble began, entries cached before are no longer trusted. */
+  private startDegradedTimer(since: number): void {
     clearTimeout(this.degradedTimer)
+    const delay = Math.max(0, since + this.options.degradedTtl - Date.now())
     this.degradedTimer = setTimeout(() => {
       this.degradedTimer = undefined
       if (this.degraded) this.host.markAllStale()
-    }, this.options.degradedTtl)
+    }, delay)
     this.degradedTimer.unref()
   }
 
   private tick(): void {
     const now = Date.now()
-    if (this.state === 'up' && now - this.lastOwnFrameAt > this.options.heartbeatTimeout) {
-      this.goDown(`no heartbeat of our own heard for ${now - this.lastOwnFrameAt}ms`, undefined)
+    const timeout = this.options.heartbeatTimeout
+    if (this.state === 'up' && now - this.lastOwnFrameAt > timeout) {
+      // Noticed on this tick, but silent since the timeout passed: the degraded clock starts then.
+      this.goDown(
+        `no heartbeat of our own heard for ${now - this.lastOwnFrameAt}ms`,
+        undefined,
+        this.lastOwnFrameAt + timeout,
+      )
     }
     this.senders.prune(now)
-    this.silentSenders = this.senders.countSilent(now, this.options.heartbeatTimeout)
-    this.updateDegraded()
+    this.silentSenders = this.senders.countSilent(now, timeout)
+    this.updateDegraded(this.senders.silentSince(now, timeout) ?? now)
     this.heartbeatDue = true
     this.scheduleFlush()
   }

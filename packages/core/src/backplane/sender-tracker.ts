@@ -59,6 +59,20 @@ export class SenderTracker {
     return silent
   }
 
+  /** When the longest-silent sender crossed `timeout`, or `undefined` when none is silent. */
+  silentSince(now: number, timeout: number): number | undefined {
+    let earliest: number | undefined
+    for (const state of this.senders.values()) {
+      if (
+        now - state.lastSeenAt > timeout &&
+        (earliest === undefined || state.lastSeenAt < earliest)
+      ) {
+        earliest = state.lastSeenAt
+      }
+    }
+    return earliest === undefined ? undefined : earliest + timeout
+  }
+
   /** Forgets everything: after a reconnect every sender's next frame starts afresh. */
   reset(): void {
     this.senders.clear()
