@@ -89,6 +89,16 @@ function readText(record: Buffer, offset: number, length: number): string {
   }
 }
 
+// The serializer name is checked on every get: compare bytes, decode only to explain a mismatch.
+function holdsAsciiText(record: Buffer, offset: number, length: number, text: string): boolean {
+  if (length !== text.length || offset + length > record.length) return false
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index)
+    if (code >= 0x80 || record[offset + index] !== code) return false
+  }
+  return true
+}
+
 function isTime(value: number): boolean {
   return !Number.isNaN(value) && value !== Number.NEGATIVE_INFINITY
 }
@@ -119,14 +129,16 @@ export function decodeEntryRecord(bytes: Uint8Array, serializer: Serializer): Ca
   if (!Number.isFinite(sliding) || sliding < 0) throw corrupt(`sliding ${sliding}`)
   let offset = HEADER_BYTES
   const nameLength = readLength(record, offset, 1)
-  const name = readText(record, offset + 1, nameLength)
-  offset += 1 + nameLength
-  if (name !== serializer.name) {
-    throw new CacheplaneError(
-      'E_SERIALIZATION',
-      `A stored entry was written with the "${name}" serializer; this cache uses "${serializer.name}".`,
-    )
+  if (!holdsAsciiText(record, offset + 1, nameLength, serializer.name)) {
+    const name = readText(record, offset + 1, nameLength)
+    if (name !== serializer.name) {
+      throw new CacheplaneError(
+        'E_SERIALIZATION',
+        `A stored entry was written with the "${name}" serializer; this cache uses "${serializer.name}".`,
+      )
+    }
   }
+  offset += 1 + nameLength
   const tagCount = readLength(record, offset, 2)
   offset += 2
   const tags: string[] = []
@@ -140,7 +152,7 @@ export function decodeEntryRecord(bytes: Uint8Array, serializer: Serializer): Ca
     value = serializer.deserialize(record.subarray(offset))
   } catch (error) {
     if (CacheplaneError.isInstance(error)) throw error
-    throw corrupt(`the "${name}" serializer could not decode the value`, error)
+    throw corrupt(`the "${serializer.name}" serializer could not decode the value`, error)
   }
   return { value, version, createdAt, expiresAt, staleUntil, sliding, tags }
 }

@@ -1,6 +1,6 @@
 import type { RedisExecutor } from './executor.js'
-import type { BucketSlots, EntryAddress } from './key-layout.js'
-import { runItems, type ScriptItem } from './run-items.js'
+import type { BucketSlots, EntryAddress, KeyLayout } from './key-layout.js'
+import { MAX_ITEMS_PER_CALL, runItems, type ScriptItem } from './run-items.js'
 import { getScript } from './scripts/entry-scripts.js'
 
 interface PendingGet {
@@ -10,37 +10,43 @@ interface PendingGet {
 }
 
 /**
+ * A batch that fills a whole script call goes at once, without waiting for
+ * the turn to end: a burst of gets then keeps several calls in flight.
+ */
+const GETS_PER_BATCH = MAX_ITEMS_PER_CALL
+
+const noArgs: readonly string[] = []
+
+/**
  * Collects the gets issued in one turn of the event loop and sends them as
  * one get script call per hash slot (one call in all on a standalone server),
  * pipelined: 50 concurrent gets cost one round trip, not 50.
  *
  * The flush waits for `setImmediate`, not a microtask: callers that reach
- * `get` after a few awaits of their own still join the same batch.
+ * `get` after a few awaits of their own still join the same batch. Batches
+ * do not wait for one another.
  */
 export class GetBatcher {
   readonly #executor: RedisExecutor
-  readonly #slots: () => BucketSlots
+  readonly #attached: () => { layout: KeyLayout; slots: BucketSlots }
   #pending: PendingGet[] = []
   #scheduled: ReturnType<typeof setImmediate> | undefined
 
-  constructor(executor: RedisExecutor, slots: () => BucketSlots) {
+  constructor(executor: RedisExecutor, attached: () => { layout: KeyLayout; slots: BucketSlots }) {
     this.#executor = executor
-    this.#slots = slots
+    this.#attached = attached
   }
 
   /** Resolves the raw reply for the entry: a record, `null`, or bytes to reject. */
   get(address: EntryAddress): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.#pending.push({
-        item: {
-          bucket: address.bucket,
-          keys: [address.entryKey, address.bucketMetaKey],
-          args: [address.regionPart],
-        },
+        item: { bucket: address.bucket, keys: [address.entryKey], args: noArgs },
         resolve,
         reject,
       })
-      this.#scheduled ??= setImmediate(() => void this.flush())
+      if (this.#pending.length >= GETS_PER_BATCH) void this.flush()
+      else this.#scheduled ??= setImmediate(() => void this.flush())
     })
   }
 
@@ -52,12 +58,15 @@ export class GetBatcher {
     if (batch.length === 0) return
     this.#pending = []
     try {
+      const { layout, slots } = this.#attached()
+      // The get script finds the end of the hash tag in each key from this length.
+      const tagLength = Buffer.byteLength(layout.cacheName, 'utf8') + 2
       const outcomes = await runItems(
         this.#executor,
-        this.#slots(),
+        slots,
         getScript,
         batch.map((pending) => pending.item),
-        [String(Date.now())],
+        [String(Date.now()), String(tagLength)],
       )
       batch.forEach((pending, index) => {
         const outcome = outcomes[index]

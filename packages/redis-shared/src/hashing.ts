@@ -39,7 +39,15 @@ function forEachUtf8Byte(text: string, visit: (byte: number) => void): void {
 /** 32-bit FNV-1a of the UTF-8 bytes of `text`: picks an entry's bucket. */
 export function fnv1a32(text: string): number {
   let hash = 0x811c9dc5
-  forEachUtf8Byte(text, (byte) => {
+  // Most keys are ASCII: hash them in a plain loop, without a callback per byte.
+  let index = 0
+  for (; index < text.length; index++) {
+    const code = text.charCodeAt(index)
+    if (code >= 0x80) break
+    hash = Math.imul(hash ^ code, 0x01000193)
+  }
+  if (index === text.length) return hash >>> 0
+  forEachUtf8Byte(text.slice(index), (byte) => {
     hash ^= byte
     hash = Math.imul(hash, 0x01000193)
   })

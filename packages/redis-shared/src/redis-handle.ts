@@ -82,7 +82,7 @@ class SharedRedisHandle implements RedisHandle {
     this.#executor = executor
     this.#options = options
     this.backplaneSource = options.backplaneSource
-    this.#batcher = new GetBatcher(executor, () => this.#attached().slots)
+    this.#batcher = new GetBatcher(executor, () => this.#attached())
   }
 
   attach(context: HandleContext): void {

@@ -53,8 +53,8 @@ export async function runItems(
     const args: (string | Uint8Array)[] = [...headerArgs]
     for (const index of indexes) {
       const item = items[index]!
-      keys.push(...item.keys)
-      args.push(...item.args)
+      for (const key of item.keys) keys.push(key)
+      for (const arg of item.args) args.push(arg)
     }
     return { script, keys, args }
   })

@@ -3,57 +3,102 @@ import { prelude } from './prelude.js'
 
 /*
  * Every entry script takes any number of items, so that one call serves a
- * batch: two KEYS per item (entry key, bucket meta key), ARGV[1] the client's
- * `now` in ms, then per-item arguments. On a Cluster, a call's items share a
- * slot; on a standalone server a call may span buckets.
+ * batch. The write, delete and expire scripts take two KEYS per item (entry
+ * key, bucket meta key), ARGV[1] the client's `now` in ms, then per-item
+ * arguments; the get script takes one KEY per item (see there). On a Cluster,
+ * a call's items share a slot; on a standalone server a call may span buckets.
  */
 
 /**
- * Reads entries. Per item, ARGV: region part. Returns per item the record, or
- * nil (none, tombstone, older generation, past staleUntil). Bytes that are not
- * a record come back as they are, for the client to reject. A fresh sliding
- * entry is renewed here: expiresAt = now + sliding, grace kept, TTL moved.
+ * Reads entries: one KEY per item, the entry key; ARGV[1] the client's `now`
+ * in ms, ARGV[2] the byte length of `{<cache name>.`. Returns per item the
+ * record, or nil (none, tombstone, older generation, past staleUntil). Bytes
+ * that are not a record come back as they are, for the client to reject. A
+ * fresh sliding entry is renewed here: expiresAt = now + sliding, grace kept,
+ * TTL moved.
+ *
+ * Gets are the hot path, so the script takes as few arguments as it can (each
+ * costs the client more than the script's work on it) and derives the bucket
+ * and region meta keys from the entry key: `<base>:<region part>:<key>`, the
+ * base ending at the hash tag's `}` (a client key prefix may stand before it,
+ * and holds no `{`). It reads the entries with one MGET and each distinct
+ * generation once per call.
  */
 export const getScript = defineScript(
   'get',
-  `${prelude}
+  `
+local HEADER_SIZE = 58
+local FORMAT = 1
+local INF = math.huge
+-- Only a sliding renewal needs the prelude: its functions are made when one happens.
+local function extendMetasOf(bucketMeta, regionPart, ttl)
+${prelude}
+  extendMetas(bucketMeta, namesOf(bucketMeta, regionPart), ttl, serverMs())
+end
 local now = tonumber(ARGV[1])
-local nowMs = nil
+local tagLength = tonumber(ARGV[2])
+local tokens = {}
+local function tokenOf(meta)
+  local value = tokens[meta]
+  if value == nil then
+    value = redis.call('HGET', meta, 't')
+    value = value and tonumber(value) or false
+    tokens[meta] = value
+  end
+  return value
+end
+-- One MGET, not a GET per item: each redis.call costs more than the GET itself.
+local raws = redis.call('MGET', unpack(KEYS))
 local results = {}
-for item = 1, #KEYS / 2 do
-  local entry, bucketMeta = KEYS[2 * item - 1], KEYS[2 * item]
-  local raw = redis.pcall('GET', entry)
-  if type(raw) == 'table' then
-    results[item] = raw.err or 'not a string'
-  elseif not raw then
-    results[item] = false
-  else
-    local header = parseHeader(raw)
-    if header == false then
-      results[item] = raw
+for item = 1, #KEYS do
+  local entry, raw = KEYS[item], raws[item]
+  if not raw then
+    -- MGET reads a key of another type as nil: GET tells it from a missing one.
+    if redis.call('EXISTS', entry) == 1 then
+      local reply = redis.pcall('GET', entry)
+      if type(reply) == 'table' then reply = reply.err or 'not a string' end
+      results[item] = reply
     else
-      local names = namesOf(bucketMeta, ARGV[1 + item])
-      local bucketToken, regionToken = tokensOf(bucketMeta, names)
-      if not isLive(header, bucketToken, regionToken, now) then
-        results[item] = false
-      else
-        if header.sliding > 0 and header.expiresAt > now then
-          local expiresAt = now + header.sliding
-          local staleUntil = INF
-          if header.staleUntil ~= INF then
-            staleUntil = expiresAt + (header.staleUntil - header.expiresAt)
-          end
-          redis.call('SETRANGE', entry, 34, struct.pack('>dd', expiresAt, staleUntil))
-          if staleUntil ~= INF then
-            local ttl = math.ceil(staleUntil - now)
-            redis.call('PEXPIRE', entry, ttl)
-            nowMs = nowMs or serverMs()
-            extendMetas(bucketMeta, names, ttl, nowMs)
-          end
-          raw = redis.call('GET', entry)
-        end
-        results[item] = raw
+      results[item] = false
+    end
+  elseif #raw < HEADER_SIZE or string.byte(raw, 1) ~= FORMAT then
+    results[item] = raw
+  else
+    local _, flags, _, bucketToken, regionToken, _, expiresAt, staleUntil, sliding =
+      struct.unpack('>BBddddddd', raw)
+    local live = flags % 2 == 0 and staleUntil > now
+    local bucketMeta, regionPart
+    if live then
+      local close = string.find(entry, '}', string.find(entry, '{', 1, true) + tagLength, true)
+      bucketMeta = string.sub(entry, 1, close) .. ':meta'
+      live = bucketToken == tokenOf(bucketMeta)
+      if live and string.byte(entry, close + 2) == 95 then
+        regionPart = '_'
+        live = regionToken == 0
+      elseif live then
+        local colon = string.find(entry, ':', close + 3, true)
+        regionPart = string.sub(entry, close + 2, colon + tonumber(string.sub(entry, close + 3, colon - 1)))
+        live = regionToken == tokenOf(bucketMeta .. ':' .. regionPart)
       end
+    end
+    if not live then
+      results[item] = false
+    else
+      if sliding > 0 and expiresAt > now then
+        local renewedExpiresAt = now + sliding
+        local renewedStaleUntil = INF
+        if staleUntil ~= INF then
+          renewedStaleUntil = renewedExpiresAt + (staleUntil - expiresAt)
+        end
+        redis.call('SETRANGE', entry, 34, struct.pack('>dd', renewedExpiresAt, renewedStaleUntil))
+        if renewedStaleUntil ~= INF then
+          local ttl = math.ceil(renewedStaleUntil - now)
+          redis.call('PEXPIRE', entry, ttl)
+          extendMetasOf(bucketMeta, regionPart, ttl)
+        end
+        raw = redis.call('GET', entry)
+      end
+      results[item] = raw
     end
   end
 end

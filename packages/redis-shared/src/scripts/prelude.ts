@@ -36,6 +36,11 @@ local function parseHeader(raw)
   end
   local _, flags, version, bucketToken, regionToken, _, expiresAt, staleUntil, sliding =
     struct.unpack('>BBddddddd', raw)
+  -- A version that is not a whole number from 1 to 2^53-1 (NaN included) would
+  -- poison every later write: treat such a record as foreign, to be replaced.
+  if version ~= version or version < 1 or version > 9007199254740991 or version % 1 ~= 0 then
+    return false
+  end
   return {
     tombstone = flags % 2 == 1,
     version = version,
