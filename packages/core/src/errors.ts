@@ -73,7 +73,13 @@ export function describeValue(value: unknown): string {
   return typeof value === 'object' ? 'an object' : typeof value
 }
 
-/** Throws `E_INVALID_OPTION` naming the option, what was given and what was expected. */
+/**
+ * Throws `E_INVALID_OPTION` naming the option, what was given and what was
+ * expected. For adapter authors: options are checked once, at construction.
+ *
+ * @example invalidOption('maxEntries', -1, 'a positive integer')
+ * // Invalid option "maxEntries": got number -1, expected a positive integer.
+ */
 export function invalidOption(option: string, value: unknown, expected: string): never {
   throw new CacheplaneError(
     'E_INVALID_OPTION',

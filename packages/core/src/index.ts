@@ -13,6 +13,8 @@ export {
   CacheplaneError,
   type CacheplaneErrorCode,
   type CacheplaneErrorOptions,
+  describeValue,
+  invalidOption,
 } from './errors.js'
 export type {
   CacheEventListener,

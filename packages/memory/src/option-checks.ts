@@ -1,12 +1,6 @@
-import { CacheplaneError } from '@cacheplane/core'
+import { CacheplaneError, describeValue, invalidOption } from '@cacheplane/core'
 
-/** Throws `E_INVALID_OPTION` naming the option, what was given and what was expected. */
-export function invalidOption(option: string, value: unknown, expected: string): never {
-  throw new CacheplaneError(
-    'E_INVALID_OPTION',
-    `Invalid option "${option}": got ${describeValue(value)}, expected ${expected}.`,
-  )
-}
+export { describeValue, invalidOption }
 
 /** Rejects keys of `given` that are not in `known`; `where` prefixes nested option names. */
 export function rejectUnknownOptions(given: object, known: readonly string[], where: string): void {
@@ -38,17 +32,4 @@ export function positiveInteger(value: unknown, option: string): number {
 export function rate(value: unknown, option: string): number {
   if (typeof value === 'number' && value >= 0 && value <= 1) return value
   return invalidOption(option, value, 'a number from 0 to 1')
-}
-
-/** Describes a value for an error message: its type and, when short, the value itself. */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null'
-  if (typeof value === 'string') {
-    return value.length > 40 ? `a string of length ${value.length}` : JSON.stringify(value)
-  }
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return `${typeof value} ${String(value)}`
-  }
-  if (Array.isArray(value)) return `an array of length ${value.length}`
-  return typeof value === 'object' ? 'an object' : typeof value
 }

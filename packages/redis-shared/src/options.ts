@@ -1,4 +1,4 @@
-import { CacheplaneError, type Duration, parseDuration } from '@cacheplane/core'
+import { CacheplaneError, type Duration, invalidOption, parseDuration } from '@cacheplane/core'
 
 /** The options every Redis handle shares, whatever the client. */
 export interface RedisHandleSharedOptions {
@@ -30,23 +30,7 @@ export const sharedOptionNames = ['prefix', 'backplaneSource', 'tombstoneTtl'] a
 
 const prefixPattern = /^[A-Za-z0-9_.-]{1,128}$/
 
-/** Throws `E_INVALID_OPTION` naming the option, what was given and what was expected. */
-export function invalidOption(option: string, value: unknown, expected: string): never {
-  const given =
-    typeof value === 'string'
-      ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
-      : value === null
-        ? 'null'
-        : Array.isArray(value)
-          ? 'an array'
-          : typeof value === 'object'
-            ? 'an object'
-            : `${typeof value} ${String(value)}`
-  throw new CacheplaneError(
-    'E_INVALID_OPTION',
-    `Invalid option "${option}": got ${given}, expected ${expected}.`,
-  )
-}
+export { invalidOption }
 
 /** Rejects option names that neither the shared nor the adapter's own options know. */
 export function rejectUnknownOptions(
