@@ -26,9 +26,8 @@ for (const group of ['packages', 'apps', '.']) {
     passed += results.numPassedTests
     failed += results.numFailedTests
     skipped += results.numPendingTests + results.numTodoTests
-    lines.push(
-      `  ${group}/${name}: ${results.numPassedTests} passed, ${results.numFailedTests} failed`,
-    )
+    const label = group === '.' ? name : `${group}/${name}`
+    lines.push(`  ${label}: ${results.numPassedTests} passed, ${results.numFailedTests} failed`)
   }
 }
 if (clean) process.exit(0)
