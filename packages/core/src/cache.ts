@@ -121,18 +121,8 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     if (this.closed || !isValidKey(key, region, this.maxKeyLength))
       return this.rejectCall(key, region)
     const now = coarseNow()
-    let entry: CacheEntry | Promise<CacheEntry | undefined> | undefined
-    try {
-      entry = this.top.get(key, region, now)
-    } catch (error) {
-      this.emitError(localError(error, this.top, 'get'))
-    }
-    if (
-      entry !== undefined &&
-      !(entry instanceof Promise) &&
-      entry.expiresAt > now &&
-      (!this.topIsLocal || (entry as LocalEntry).generation === this.layers.generation)
-    ) {
+    const entry = this.readTop(key, region, now)
+    if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry, now)) {
       this.l1Hits++
       return this.settled(entry)
     }
@@ -146,19 +136,8 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     if (!isValidKey(key, region, this.maxKeyLength))
       throw invalidKeyError(key, region, this.maxKeyLength)
     const now = coarseNow()
-    let entry: CacheEntry | Promise<CacheEntry | undefined> | undefined
-    try {
-      entry = this.top.get(key, region, now)
-    } catch (error) {
-      this.emitError(localError(error, this.top, 'get'))
-      return undefined
-    }
-    if (
-      entry !== undefined &&
-      !(entry instanceof Promise) &&
-      entry.expiresAt > now &&
-      (!this.topIsLocal || (entry as LocalEntry).generation === this.layers.generation)
-    ) {
+    const entry = this.readTop(key, region, now)
+    if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry, now)) {
       this.l1Hits++
       return entry.value as T
     }
@@ -189,7 +168,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     const now = coarseNow()
     const entry = this.readTop(key, region, now)
     if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry, now)) {
-      this.layers.hits[0]!++
+      this.l1Hits++
       return this.settled(entry) as Promise<T>
     }
     if (typeof factory !== 'function') {
