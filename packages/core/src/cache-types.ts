@@ -113,6 +113,18 @@ export interface Cache<T = unknown> {
   /** Removes every entry of this cache, here and (through the backplane) from every L1. */
   clear(options?: { skipBackplane?: boolean }): Promise<void>
   clearRegion(region: string, options?: { skipBackplane?: boolean }): Promise<void>
+  /**
+   * Every entry carrying one of the tags becomes a miss, on every instance:
+   * the source gives the tags a new version, entries are checked against it
+   * when read (nothing is scanned), and other instances hear of it through the
+   * backplane. An invalidated entry still serves fail-safe within its grace.
+   * Needs a source that keeps tag versions (`capabilities.tags`).
+   *
+   * @example
+   * await cache.set('p:1', product, { tags: ['brand:acme'] })
+   * await cache.invalidateTags(['brand:acme'])
+   */
+  invalidateTags(tags: readonly string[], options?: { skipBackplane?: boolean }): Promise<void>
 
   on<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): this
   off<E extends CacheEventName>(event: E, listener: CacheEventListener<E>): this

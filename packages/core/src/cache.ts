@@ -10,6 +10,14 @@ import {
   type CacheEvents,
   Emitter,
 } from './events.js'
+import {
+  acquireOrWait,
+  type FleetLockSettings,
+  type HeldLock,
+  type LockOutcome,
+  locksUnsupported,
+  tryLock,
+} from './fleet-lock.js'
 import { flightId } from './flights.js'
 import { loadOrCompute } from './get-or-set.js'
 import { Layers, type LocalEntry, type Lookup, localError } from './layers.js'
@@ -26,6 +34,7 @@ import {
 import type { Operation } from './protocol/frame.js'
 import { applyRemoteOperation } from './remote-operations.js'
 import { SingleFlight } from './single-flight.js'
+import { TagVerdict, tagsUnsupported } from './tags.js'
 import { compareAndSetLoop, resolveUpdateOptions, type UpdateOptions } from './update.js'
 import {
   closedError,
@@ -77,11 +86,13 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
   private errors = 0
   private closed = false
   private degradedTtl = 0
+  private readonly fleetLock: ResolvedCacheOptions['fleetLock']
 
   constructor(options: ResolvedCacheOptions) {
     this.name = options.name
     this.defaults = options.defaults
     this.maxKeyLength = options.maxKeyLength
+    this.fleetLock = options.fleetLock
     for (const handle of options.handles) {
       handle.attach({ cacheName: options.name, serializer: options.serializer })
     }
@@ -183,11 +194,17 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
       return this.factories.run(`l${flightId(key, region)}`, async () => {
         const found = await this.readTopOnly(entry)
         if (found !== undefined) return found
-        const { softTimeout: _soft, hardTimeout: _hard, ...writeOptions } = options
+        const {
+          softTimeout: _soft,
+          hardTimeout: _hard,
+          fleetLock: _lock,
+          ...writeOptions
+        } = options
         const resolved = resolveWriteOptions(writeOptions, this.defaults)
+        const tagVersion = await this.tagStamp(resolved.tags)
         this.factoryCalls++
         const value = await factory({ key, region })
-        await this.writes.writeLocal(key, region, value, resolved)
+        await this.writes.writeLocal(key, region, value, resolved, tagVersion)
         return value
       })
     }
@@ -224,6 +241,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     const { maxRetries, retryDelay, timeout, ...writeOptions } = options ?? {}
     const retry = resolveUpdateOptions({ maxRetries, retryDelay, timeout })
     const resolved = resolveWriteOptions(writeOptions, this.defaults)
+    const tagVersion = await this.tagStamp(resolved.tags)
     const stored = await compareAndSetLoop<T>(
       {
         source: this.layers.source,
@@ -231,7 +249,8 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
         key,
         region,
         updater,
-        entryFor: (value) => createEntry(value, resolved, Date.now()),
+        entryFor: (value) => createEntry(value, resolved, Date.now(), tagVersion),
+        tagsHold: (entry) => this.layers.tags.isValid(entry),
       },
       retry,
     )
@@ -242,7 +261,9 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
   async add(key: string, value: T, options?: SetOptions): Promise<boolean> {
     const region = options === undefined ? undefined : options.region
     this.assertCall(key, region)
-    const entry = createEntry(value, resolveWriteOptions(options, this.defaults), Date.now())
+    const resolved = resolveWriteOptions(options, this.defaults)
+    const tagVersion = await this.tagStamp(resolved.tags)
+    const entry = createEntry(value, resolved, Date.now(), tagVersion)
     const version = await this.layers.onSource('add', (source) => source.add(key, region, entry))
     if (version === undefined) return false
     await this.writes.afterWrite(
@@ -259,9 +280,10 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     const region = options === undefined ? undefined : options.region
     for (const item of items) this.assertCall(item?.key, region)
     const resolved = resolveWriteOptions(options, this.defaults)
+    const tagVersion = await this.tagStamp(resolved.tags)
     const entries = items.map((item) => ({
       key: item.key,
-      entry: createEntry(item.value, resolved, Date.now()),
+      entry: createEntry(item.value, resolved, Date.now(), tagVersion),
     }))
     const source = this.layers.source
     if (source.capabilities.batch && source.setMany !== undefined) {
@@ -339,6 +361,34 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     await this.layers.onLocal('clearRegion', (handle) => handle.clearRegion(region))
     if (options?.skipBackplane !== true) this.engine?.queueRegionCleared(region)
     this.emitter.emit('regionCleared', { region, origin: 'local' })
+  }
+
+  async invalidateTags(
+    tags: readonly string[],
+    options?: { skipBackplane?: boolean },
+  ): Promise<void> {
+    if (this.closed) throw closedError()
+    if (
+      !Array.isArray(tags) ||
+      tags.length === 0 ||
+      tags.some(
+        (tag) =>
+          typeof tag !== 'string' ||
+          !isValidRegion(tag, this.maxKeyLength) ||
+          !isWellFormedKey(tag, undefined),
+      )
+    ) {
+      throw invalidArgument(
+        'tags',
+        tags,
+        `a non-empty array of non-empty, well-formed strings of at most ${this.maxKeyLength} characters`,
+      )
+    }
+    if (!this.layers.tags.supported) throw tagsUnsupported(this.layers.source)
+    const unique = [...new Set(tags)]
+    await this.layers.tags.invalidate(unique)
+    if (options?.skipBackplane !== true) this.engine?.queueTagsInvalidated(unique)
+    this.emitter.emit('tagsInvalidated', { tags: unique, origin: 'local' })
   }
 
   // Events, stats, lifecycle
@@ -425,7 +475,12 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     top: CacheEntry | Promise<CacheEntry | undefined> | undefined,
   ): Promise<T | undefined> {
     const entry = top instanceof Promise ? await top.catch(() => undefined) : top
-    if (entry !== undefined && this.usableTop(entry, Date.now())) {
+    if (
+      entry !== undefined &&
+      entry.expiresAt > Date.now() &&
+      (!this.topIsLocal || (entry as LocalEntry).generation === this.layers.generation) &&
+      (await this.layers.tags.isValid(entry).catch(() => false))
+    ) {
       this.layers.hits[0]!++
       return entry.value as T
     }
@@ -458,10 +513,12 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     return local.settled
   }
 
+  /** Fresh, not marked stale, and (for an entry with tags) known here not to be invalidated. */
   private usableTop(entry: CacheEntry, now: number): boolean {
     return (
       entry.expiresAt > now &&
-      (!this.topIsLocal || (entry as LocalEntry).generation === this.layers.generation)
+      (!this.topIsLocal || (entry as LocalEntry).generation === this.layers.generation) &&
+      (entry.tags.length === 0 || this.layers.tags.check(entry, now) === TagVerdict.Valid)
     )
   }
 
@@ -501,8 +558,50 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     value: T,
     options: ResolvedEntryOptions,
     skipBackplane: boolean,
+    tagVersion?: number,
   ): Promise<void> {
-    return this.writes.write(key, region, value, options, skipBackplane)
+    return this.writes.write(key, region, value, options, skipBackplane, tagVersion)
+  }
+
+  /** @internal */
+  tagStamp(tags: readonly string[]): Promise<number> {
+    return tags.length === 0 ? Promise.resolve(0) : this.layers.tags.stampFor(tags)
+  }
+
+  /** @internal */
+  fleetLockFor(requested: boolean | undefined): FleetLockSettings | undefined {
+    if (requested === false || (requested === undefined && !this.fleetLock.byDefault)) {
+      return undefined
+    }
+    if (requested !== undefined && typeof requested !== 'boolean') {
+      throw invalidArgument('fleetLock', requested, 'a boolean')
+    }
+    const source = this.layers.source
+    if (source.capabilities.locks !== true) throw locksUnsupported(source)
+    return this.fleetLock
+  }
+
+  /** @internal */
+  acquireOrWait(
+    key: string,
+    region: string | undefined,
+    settings: FleetLockSettings,
+    limit: number,
+  ): Promise<LockOutcome> {
+    return acquireOrWait(this.layers, this.instanceId, key, region, settings, limit, (error) =>
+      this.emitError(error),
+    )
+  }
+
+  /** @internal */
+  tryLock(
+    key: string,
+    region: string | undefined,
+    settings: FleetLockSettings,
+  ): Promise<HeldLock | undefined> {
+    return tryLock(this.layers, this.instanceId, key, region, settings, (error) =>
+      this.emitError(error),
+    )
   }
 
   /** Checks a write: writes publish the key, so it must also be well-formed UTF-16. */

@@ -31,16 +31,26 @@ export interface CacheEntry<T = unknown> {
   sliding: number
   /** Tags of the entry, for `invalidateTags`. */
   tags: readonly string[]
+  /**
+   * The highest version among `tags` when the write began (see
+   * `CacheHandle.tagVersions`): the entry counts as invalidated once one of its
+   * tags has a higher version. Handles store it with the entry and return it.
+   * Absent (or 0) for entries without tags: an entry with tags and no
+   * `tagVersion` is invalidated by any invalidation of its tags.
+   */
+  tagVersion?: number
 }
 
 /**
- * A new entry for `value` written at `now` (version 0: the source assigns it).
+ * A new entry for `value` written at `now` (version 0: the source assigns it),
+ * `tagVersion` read before the value was (see `CacheEntry.tagVersion`).
  * Throws `E_INVALID_VALUE` for `undefined`, which a get could not tell from a miss.
  */
 export function createEntry<T>(
   value: T,
   options: { ttl: number; grace: number; sliding: boolean; tags: readonly string[] },
   now: number,
+  tagVersion = 0,
 ): CacheEntry<T> {
   if (value === undefined) {
     throw new CacheplaneError(
@@ -57,6 +67,7 @@ export function createEntry<T>(
     staleUntil: expiresAt + options.grace,
     sliding: options.sliding ? options.ttl : 0,
     tags: options.tags,
+    tagVersion,
   }
 }
 

@@ -26,6 +26,8 @@ export interface CacheEvents {
   cacheCleared: { readonly origin: Origin }
   /** A region was cleared. */
   regionCleared: { readonly region: string; readonly origin: Origin }
+  /** Tags were invalidated (`invalidateTags`): every entry carrying one of them is a miss from now on. */
+  tagsInvalidated: { readonly tags: readonly string[]; readonly origin: Origin }
   /** A value past its logical expiry was served because of fail-safe (grace). */
   staleServed: {
     readonly key: string

@@ -29,6 +29,8 @@ export function flightId(key: string, region: string | undefined): string {
 /** The reads in flight, by key. @internal */
 export class Flights {
   private readonly flights = new Map<string, ReadFlight>()
+  /** Callers waiting for news of a key (fleet-wide lock waiters), by flight id. */
+  private readonly waiters = new Map<string, Set<() => void>>()
 
   get(id: string): ReadFlight | undefined {
     return this.flights.get(id)
@@ -56,8 +58,28 @@ export class Flights {
     return flight
   }
 
+  /**
+   * Calls `wake` once, the next time the key is written or invalidated, here
+   * or (through the backplane) elsewhere. Returns a function that cancels it.
+   */
+  onChange(id: string, wake: () => void): () => void {
+    let set = this.waiters.get(id)
+    if (set === undefined) {
+      set = new Set()
+      this.waiters.set(id, set)
+    }
+    set.add(wake)
+    return () => {
+      const current = this.waiters.get(id)
+      if (current === undefined) return
+      current.delete(wake)
+      if (current.size === 0) this.waiters.delete(id)
+    }
+  }
+
   /** An invalidation of the key arrived: results older than `version` must not be stored as fresh. */
   invalidate(key: string, region: string | undefined, version: number): void {
+    if (this.waiters.size > 0) this.wake(flightId(key, region))
     if (this.flights.size === 0) return
     const flight = this.flights.get(flightId(key, region))
     if (flight !== undefined && flight.minVersion < version) flight.minVersion = version
@@ -67,5 +89,12 @@ export class Flights {
     for (const flight of this.flights.values()) {
       if (flight.region === region) flight.minVersion = Number.POSITIVE_INFINITY
     }
+  }
+
+  private wake(id: string): void {
+    const set = this.waiters.get(id)
+    if (set === undefined) return
+    this.waiters.delete(id)
+    for (const wake of set) wake()
   }
 }

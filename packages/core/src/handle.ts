@@ -17,6 +17,16 @@ export interface HandleCapabilities {
   readonly cas: boolean
   /** `getMany`, `setMany` and `deleteMany` are implemented natively (one round trip, or one per slot). */
   readonly batch: boolean
+  /**
+   * `tagVersions` and `invalidateTags` are implemented: the handle can be the
+   * source of a cache that uses tags. Absent means false.
+   */
+  readonly tags?: boolean
+  /**
+   * `acquireLock` and `releaseLock` are implemented: the handle can be the
+   * source of a cache with fleet-wide stampede protection. Absent means false.
+   */
+  readonly locks?: boolean
 }
 
 /** What a handle learns when a cache takes it into use. */
@@ -128,6 +138,37 @@ export interface CacheHandle {
     region: string | undefined,
   ): MaybePromise<number[]>
   deleteMany?(keys: readonly string[], region: string | undefined): MaybePromise<number>
+
+  /**
+   * The current version of each tag, in the order of `tags`: 0 for a tag never
+   * invalidated. Required when `capabilities.tags` is true.
+   */
+  tagVersions?(tags: readonly string[]): MaybePromise<number[]>
+
+  /**
+   * Gives every tag in `tags` one new version, greater than any version any tag
+   * of this cache has had (a per-cache counter), atomically, and returns it. An
+   * entry whose `tagVersion` is lower than the version of one of its tags is
+   * invalidated. Never scans entries. Required when `capabilities.tags` is true.
+   */
+  invalidateTags?(tags: readonly string[]): MaybePromise<number>
+
+  /**
+   * Takes the fleet-wide lock of the key for `owner` for `leaseMs`, or, when
+   * `owner` already holds it, extends the lease to `leaseMs` from now. Returns
+   * whether `owner` holds the lock. A lock whose lease ran out is free. The
+   * lock is independent of the entry (it neither reads nor changes it).
+   * Required when `capabilities.locks` is true.
+   */
+  acquireLock?(
+    key: string,
+    region: string | undefined,
+    owner: string,
+    leaseMs: number,
+  ): MaybePromise<boolean>
+
+  /** Releases the key's lock if `owner` holds it. Returns whether it did. */
+  releaseLock?(key: string, region: string | undefined, owner: string): MaybePromise<boolean>
 
   /** Releases what the handle opened. Never closes a client the user passed in. */
   close(): MaybePromise<void>

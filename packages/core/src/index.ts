@@ -27,6 +27,7 @@ export type {
   BackplaneOptions,
   CacheOptions,
   EntryOptions,
+  FleetLockOptions,
   GetOrSetOptions,
   KeyOptions,
   SetOptions,

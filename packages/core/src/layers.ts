@@ -3,6 +3,7 @@ import type { CacheEntry } from './entry.js'
 import { CacheplaneError } from './errors.js'
 import { Flights, flightId, type ReadFlight } from './flights.js'
 import type { CacheHandle, MaybePromise } from './handle.js'
+import { TagVersions } from './tags.js'
 
 /** An entry as the cache stores it in a non-source handle: stamped with the stale generation it was read in. */
 export interface LocalEntry<T = unknown> extends CacheEntry<T> {
@@ -42,6 +43,8 @@ export class Layers {
   readonly source: CacheHandle
   /** Set when the cache has a circuit breaker for its source. */
   breaker: CircuitBreaker | undefined
+  /** The tag versions this instance knows (see `invalidateTags`). */
+  readonly tags: TagVersions
 
   constructor(
     readonly handles: readonly CacheHandle[],
@@ -51,10 +54,12 @@ export class Layers {
     this.source = handles[sourceIndex]!
     this.hits = handles.map(() => 0)
     this.misses = handles.map(() => 0)
+    this.tags = new TagVersions(this)
   }
 
   markAllStale(): void {
     this.generation++
+    this.tags.forgetAll()
   }
 
   /** Fresh, and for a non-source handle, read after the last time everything went stale. */
@@ -76,27 +81,35 @@ export class Layers {
     top: CacheEntry | Promise<CacheEntry | undefined> | undefined,
     topIsLocal: boolean,
   ): Promise<Lookup> {
-    let topEntry = top
-    if (topEntry instanceof Promise) {
-      topEntry = await topEntry.catch((error: unknown) => {
-        this.onLocalError(localError(error, this.handles[0]!, 'get'))
-        return undefined
-      })
-      if (topEntry !== undefined && this.isUsable(topEntry, 0, Date.now())) {
-        this.hits[0]!++
-        return { entry: topEntry, stale: undefined, staleTrusted: false, failure: undefined }
-      }
-    }
-    this.misses[0]!++
     const found: Lookup = {
       entry: undefined,
       stale: undefined,
       staleTrusted: false,
       failure: undefined,
     }
+    let topEntry = top
+    if (topEntry instanceof Promise) {
+      topEntry = await topEntry.catch((error: unknown) => {
+        this.onLocalError(localError(error, this.handles[0]!, 'get'))
+        return undefined
+      })
+    }
+    // A fresh L1 entry gets here when it answered asynchronously, or when its tags need the source.
+    let tagsInvalidated = false
+    if (topEntry !== undefined && this.isUsable(topEntry, 0, Date.now())) {
+      if (topEntry.tags.length === 0 || (await this.tagsHold(topEntry, found))) {
+        this.hits[0]!++
+        found.entry = topEntry
+        return found
+      }
+      tagsInvalidated = found.failure === undefined
+    }
+    this.misses[0]!++
     if (topEntry !== undefined && isFailSafe(topEntry, Date.now())) {
       found.stale = topEntry
-      found.staleTrusted = !topIsLocal || (topEntry as LocalEntry).generation === this.generation
+      // An entry whose tags were invalidated serves fail-safe, never stale-while-revalidate.
+      found.staleTrusted =
+        !tagsInvalidated && (!topIsLocal || (topEntry as LocalEntry).generation === this.generation)
     }
     if (this.handles.length === 1) return found
     const flight = this.read(key, region, 1)
@@ -125,11 +138,21 @@ export class Layers {
     )
   }
 
-  /** Remembers an entry past its freshness but within grace, preferring trusted ones. */
-  noteStale(flight: ReadFlight, entry: CacheEntry, index: number, now: number): void {
+  /**
+   * Remembers an entry past its freshness (or whose tags were invalidated:
+   * `mayTrust` false) but within grace, preferring trusted ones.
+   */
+  noteStale(
+    flight: ReadFlight,
+    entry: CacheEntry,
+    index: number,
+    now: number,
+    mayTrust = true,
+  ): void {
     if (!isFailSafe(entry, now)) return
     const trusted =
-      index === this.sourceIndex || (entry as LocalEntry).generation === this.generation
+      mayTrust &&
+      (index === this.sourceIndex || (entry as LocalEntry).generation === this.generation)
     if (flight.stale === undefined || (trusted && !flight.staleTrusted)) {
       flight.stale = entry
       flight.staleTrusted = trusted
@@ -156,14 +179,43 @@ export class Layers {
       }
       const now = Date.now()
       if (entry !== undefined && this.isUsable(entry, index, now)) {
-        this.hits[index]!++
-        if (index > 0) this.fill(key, region, entry, index, flight)
-        return entry
+        if (entry.tags.length === 0 || (await this.tagsOf(entry, index, flight, now))) {
+          this.hits[index]!++
+          if (index > 0) this.fill(key, region, entry, index, flight)
+          return entry
+        }
+        this.noteStale(flight, entry, index, now, false)
+      } else if (entry !== undefined) {
+        this.noteStale(flight, entry, index, now)
       }
-      if (entry !== undefined) this.noteStale(flight, entry, index, now)
       this.misses[index]!++
     }
     return undefined
+  }
+
+  /** Whether an entry's tags still hold; a source that cannot say fails the read (the entry may serve fail-safe). */
+  private async tagsOf(
+    entry: CacheEntry,
+    index: number,
+    flight: ReadFlight,
+    now: number,
+  ): Promise<boolean> {
+    try {
+      return await this.tags.isValid(entry)
+    } catch (error) {
+      this.noteStale(flight, entry, index, now, false)
+      throw error
+    }
+  }
+
+  /** `tagsOf` for L1's entry: a failure is recorded in `found` and reads as invalidated. */
+  private async tagsHold(entry: CacheEntry, found: Lookup): Promise<boolean> {
+    try {
+      return await this.tags.isValid(entry)
+    } catch (error) {
+      found.failure = error as CacheplaneError
+      return false
+    }
   }
 
   /** Copies a hit into the handles above it, unless an invalidation overtook the read. */
@@ -206,6 +258,7 @@ export class Layers {
       staleUntil,
       sliding,
       tags: entry.tags,
+      tagVersion: entry.tagVersion ?? 0,
       generation,
       settled: undefined,
       localOnly: false,

@@ -51,6 +51,24 @@ export interface GetOrSetOptions extends SetOptions {
    * result is stored when it lands. @default none
    */
   hardTimeout?: Duration
+  /**
+   * Fleet-wide stampede protection for this call: on a miss, one instance of
+   * the fleet runs the factory while the others wait for its value. `true`
+   * needs a source that can lock; `false` turns the cache's `fleetLock` off
+   * for this call. @default the cache's `fleetLock`
+   */
+  fleetLock?: boolean
+}
+
+/** Fleet-wide stampede protection (see `CacheOptions.fleetLock`). */
+export interface FleetLockOptions {
+  /**
+   * How long the lock outlives a holder that stops renewing it (the holder
+   * renews it every third of this while its factory runs). @default '10s'
+   */
+  lease?: Duration
+  /** How long a caller waits for another instance's value before running its own factory. @default '30s' */
+  maxWait?: Duration
 }
 
 /** Backplane tuning. Every duration is validated at `createCache`. */
@@ -99,6 +117,14 @@ export interface CacheOptions {
    * `false` turns it off. @default { failures: 5, breakDuration: '5s' }
    */
   circuitBreaker?: { failures?: number; breakDuration?: Duration } | false
+  /**
+   * Fleet-wide stampede protection for `getOrSet`: when instances miss the
+   * same key at once, one takes a lock in the source and runs the factory; the
+   * others wait, woken by the backplane when the value is stored. Needs a
+   * source that can lock (`capabilities.locks`, as the Redis handles).
+   * `true` uses the defaults. Per call, `getOrSet(..., { fleetLock })` wins. @default false
+   */
+  fleetLock?: boolean | FleetLockOptions
 }
 
 /** Entry options with durations parsed. @internal */
@@ -132,6 +158,8 @@ export interface ResolvedCacheOptions {
   serializer: Serializer
   maxKeyLength: number
   circuitBreaker: { failures: number; breakDuration: number } | undefined
+  /** The lock settings (also for calls that ask for the lock), and whether calls lock by default. */
+  fleetLock: { lease: number; maxWait: number; byDefault: boolean }
 }
 
 const cacheOptionNames = new Set([
@@ -144,6 +172,7 @@ const cacheOptionNames = new Set([
   'serializer',
   'maxKeyLength',
   'circuitBreaker',
+  'fleetLock',
 ])
 const backplaneOptionNames = new Set([
   'channelPrefix',
@@ -312,6 +341,37 @@ function resolveCircuitBreaker(
   }
 }
 
+function resolveFleetLock(
+  value: CacheOptions['fleetLock'],
+  source: CacheHandle,
+): ResolvedCacheOptions['fleetLock'] {
+  if (
+    value !== undefined &&
+    typeof value !== 'boolean' &&
+    (typeof value !== 'object' || value === null)
+  ) {
+    invalidOption('fleetLock', value, 'a boolean, or { lease, maxWait }')
+  }
+  const given = typeof value === 'object' ? value : {}
+  rejectUnknown(given, new Set(['lease', 'maxWait']), 'fleetLock.')
+  const byDefault = value !== undefined && value !== false
+  if (byDefault && source.capabilities.locks !== true) {
+    throw new CacheplaneError(
+      'E_INVALID_OPTION',
+      `Invalid option "fleetLock": it needs a backplane source that can lock (capabilities.locks), and the ${source.kind} handle cannot.`,
+    )
+  }
+  const lease = parseOptionalDuration(given.lease, 'fleetLock.lease', 10_000)
+  if (lease < 10 || lease === Number.POSITIVE_INFINITY) {
+    invalidOption('fleetLock.lease', given.lease, 'a finite duration of at least 10ms')
+  }
+  return {
+    lease: Math.ceil(lease),
+    maxWait: parseOptionalDuration(given.maxWait, 'fleetLock.maxWait', 30_000),
+    byDefault,
+  }
+}
+
 /** Receivers reject longer keys (PROTOCOL.md), so a longer limit could not work. */
 function keyLength(value: unknown): number {
   const length = positiveInteger(value, 'maxKeyLength', 1024)
@@ -450,6 +510,18 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
   if (typeof defaults !== 'object' || defaults === null)
     invalidOption('defaults', defaults, 'an object')
   rejectUnknown(defaults, entryOptionNames, 'defaults.')
+  const resolvedDefaults = resolveEntryOptions(
+    defaults,
+    { ttl: DEFAULT_TTL, sliding: false, grace: 0, tags: [] },
+    'defaults.',
+  )
+  const source = options.handles[sourceIndex]!
+  if (resolvedDefaults.tags.length > 0 && source.capabilities.tags !== true) {
+    throw new CacheplaneError(
+      'E_INVALID_OPTION',
+      `Invalid option "defaults.tags": tags need a backplane source that keeps tag versions (capabilities.tags), and the ${source.kind} handle does not.`,
+    )
+  }
   const serializer = options.serializer ?? cborSerializer()
   if (
     typeof serializer !== 'object' ||
@@ -469,13 +541,10 @@ export function resolveCacheOptions(options: CacheOptions): ResolvedCacheOptions
     sourceIndex,
     backplane,
     backplaneOptions: resolveBackplaneOptions(options.backplaneOptions),
-    defaults: resolveEntryOptions(
-      defaults,
-      { ttl: DEFAULT_TTL, sliding: false, grace: 0, tags: [] },
-      'defaults.',
-    ),
+    defaults: resolvedDefaults,
     serializer,
     maxKeyLength: keyLength(options.maxKeyLength),
     circuitBreaker: resolveCircuitBreaker(options.circuitBreaker),
+    fleetLock: resolveFleetLock(options.fleetLock, source),
   }
 }

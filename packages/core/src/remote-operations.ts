@@ -50,9 +50,10 @@ export function applyRemoteOperation(operation: Operation, layers: Layers, emitt
       }
       return
     case 'tagsInvalidated':
-      // Until entries are checked against tag versions, the safe reading of
-      // "entries with these tags changed" is "any local entry may be stale".
-      layers.markAllStale()
+      // Entries are checked against tag versions when read: forgetting the
+      // versions makes the next read of an entry with these tags ask the source.
+      layers.tags.forget(operation.tags)
+      emitter.emit('tagsInvalidated', { tags: operation.tags, origin: 'remote' })
       return
     case 'heartbeat':
       return

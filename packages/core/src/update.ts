@@ -53,6 +53,8 @@ export interface UpdateStep<T> {
   readonly updater: (current: T | undefined) => T | Promise<T>
   /** A new entry (version 0) for the value. */
   readonly entryFor: (value: T) => CacheEntry<T>
+  /** Whether none of an entry's tags was invalidated since it was written. */
+  readonly tagsHold: (entry: CacheEntry) => Promise<boolean>
 }
 
 /**
@@ -75,8 +77,13 @@ export async function compareAndSetLoop<T>(
   for (let attempt = 0; ; attempt++) {
     const stored = await step.onSource('get', (handle) => handle.get(key, region))
     // An expired entry still holds the version to compare against, but not a value to update.
+    // So is one whose tags were invalidated: like `get`, the updater sees no value.
     const current =
-      stored !== undefined && stored.expiresAt > Date.now() ? (stored.value as T) : undefined
+      stored !== undefined &&
+      stored.expiresAt > Date.now() &&
+      (stored.tags.length === 0 || (await step.tagsHold(stored)))
+        ? (stored.value as T)
+        : undefined
     const entry = step.entryFor(await step.updater(current))
     const expected = stored?.version ?? 0
     const version = await step.onSource('compareAndSet', (handle) =>

@@ -17,14 +17,21 @@ export class WritePath {
     private readonly engine: () => BackplaneEngine | undefined,
   ) {}
 
+  /**
+   * `tagVersion`: read before the value was computed (a factory's caller
+   * passes it); by default it is read now, before the write.
+   */
   async write<T>(
     key: string,
     region: string | undefined,
     value: T,
     options: ResolvedEntryOptions,
     skipBackplane: boolean,
+    tagVersion?: number,
   ): Promise<void> {
-    const entry = createEntry(value, options, Date.now())
+    const stamp =
+      tagVersion ?? (options.tags.length === 0 ? 0 : await this.layers.tags.stampFor(options.tags))
+    const entry = createEntry(value, options, Date.now(), stamp)
     const version = await this.layers.onSource('set', (source) => source.set(key, region, entry))
     await this.afterWrite(key, region, { ...entry, version }, skipBackplane)
   }
@@ -35,8 +42,11 @@ export class WritePath {
     region: string | undefined,
     value: T,
     options: ResolvedEntryOptions,
+    tagVersion?: number,
   ): Promise<void> {
-    const entry = createEntry(value, options, Date.now())
+    const stamp =
+      tagVersion ?? (options.tags.length === 0 ? 0 : await this.layers.tags.stampFor(options.tags))
+    const entry = createEntry(value, options, Date.now(), stamp)
     this.layers.flights.invalidate(key, region, Number.POSITIVE_INFINITY)
     await this.layers.storeLocal(key, region, entry, true)
     this.emitter.emit('entrySet', { key, region, origin: 'local' })

@@ -83,6 +83,28 @@ export function controllableHandle(inner: CacheHandle) {
     },
     close: () => inner.close(),
   }
+  if (inner.tagVersions !== undefined && inner.invalidateTags !== undefined) {
+    const { tagVersions, invalidateTags } = inner
+    handle.tagVersions = async (tags) => {
+      if (control.failing) fail()
+      return tagVersions.call(inner, tags)
+    }
+    handle.invalidateTags = async (tags) => {
+      if (control.failing) fail()
+      return invalidateTags.call(inner, tags)
+    }
+  }
+  if (inner.acquireLock !== undefined && inner.releaseLock !== undefined) {
+    const { acquireLock, releaseLock } = inner
+    handle.acquireLock = async (key, region, owner, leaseMs) => {
+      if (control.failing) fail()
+      return acquireLock.call(inner, key, region, owner, leaseMs)
+    }
+    handle.releaseLock = async (key, region, owner) => {
+      if (control.failing) fail()
+      return releaseLock.call(inner, key, region, owner)
+    }
+  }
   /** Holds every read until the returned function is called. */
   const hold = () => {
     let release!: () => void
@@ -113,7 +135,7 @@ export function createFleet<T = unknown>(
     chaos?: Parameters<typeof memoryTransport>[0]['chaos']
     name?: string
     sourceFor?: (index: number, shared: CacheHandle) => CacheHandle
-  } & Partial<Pick<CacheOptions, 'defaults'>> = {},
+  } & Partial<Pick<CacheOptions, 'defaults' | 'fleetLock'>> = {},
 ): Fleet<T> {
   const bus = createMemoryBus()
   const shared = memoryHandle({ maxEntries: 100_000 })
@@ -133,6 +155,7 @@ export function createFleet<T = unknown>(
         ...options.backplaneOptions,
       },
       ...(options.defaults ? { defaults: options.defaults } : {}),
+      ...(options.fleetLock !== undefined ? { fleetLock: options.fleetLock } : {}),
     })
   })
   return {
