@@ -14,6 +14,12 @@ export class ReferenceStore {
   readonly records = new Map<string, Uint8Array | CacheEntry>()
   /** Kept across deletes, so that versions keep growing. */
   readonly lastVersions = new Map<string, number>()
+  /** Tag versions by cache name and tag, apart from the records: clear leaves them. */
+  readonly tagVersions = new Map<string, number>()
+  /** The last tag version of each cache: one counter for all its tags. */
+  readonly lastTagVersions = new Map<string, number>()
+  /** Lock holders by store key, apart from the records. */
+  readonly locks = new Map<string, { owner: string; until: number }>()
 }
 
 export interface ReferenceHandleOptions {
@@ -23,6 +29,10 @@ export interface ReferenceHandleOptions {
   cas?: boolean
   /** @default true */
   batch?: boolean
+  /** @default true */
+  tags?: boolean
+  /** @default true */
+  locks?: boolean
   store?: ReferenceStore
 }
 
@@ -42,6 +52,8 @@ export function referenceHandle(options: ReferenceHandleOptions = {}): Reference
     ttlPrecision: 1,
     cas: options.cas ?? true,
     batch: options.batch ?? true,
+    tags: options.tags ?? true,
+    locks: options.locks ?? true,
   }
   let cacheName: string | undefined
   let serializer: Serializer | undefined
@@ -134,6 +146,35 @@ export function referenceHandle(options: ReferenceHandleOptions = {}): Reference
     handle.setMany = (items, region) =>
       answer(items.map((item) => write(item.key, region, item.entry)))
     handle.deleteMany = (keys, region) => answer(keys.filter((key) => remove(key, region)).length)
+  }
+  if (capabilities.tags) {
+    const tagKey = (tag: string) => JSON.stringify([cacheName, tag])
+    handle.tagVersions = (tags) =>
+      answer(tags.map((tag) => store.tagVersions.get(tagKey(tag)) ?? 0))
+    handle.invalidateTags = (tags) => {
+      const version = (store.lastTagVersions.get(cacheName!) ?? 0) + 1
+      store.lastTagVersions.set(cacheName!, version)
+      for (const tag of tags) store.tagVersions.set(tagKey(tag), version)
+      return answer(version)
+    }
+  }
+  if (capabilities.locks) {
+    const holder = (id: string) => {
+      const lock = store.locks.get(id)
+      return lock !== undefined && Date.now() < lock.until ? lock.owner : undefined
+    }
+    handle.acquireLock = (key, region, owner, leaseMs) => {
+      const id = storeKey(key, region)
+      const taken = (holder(id) ?? owner) === owner
+      if (taken) store.locks.set(id, { owner, until: Date.now() + leaseMs })
+      return answer(taken)
+    }
+    handle.releaseLock = (key, region, owner) => {
+      const id = storeKey(key, region)
+      const held = holder(id) === owner
+      if (held) store.locks.delete(id)
+      return answer(held)
+    }
   }
   return handle
 }

@@ -23,9 +23,11 @@ describeHandleConformance({
 })
 
 describeHandleConformance({
-  name: 'reference (no cas, no batch)',
-  create: () => ({ handle: referenceHandle({ cas: false, batch: false }) }),
-  only: ['contract', 'cas', 'batch'],
+  name: 'reference (no cas, no batch, no tags, no locks)',
+  create: () => ({
+    handle: referenceHandle({ cas: false, batch: false, tags: false, locks: false }),
+  }),
+  only: ['contract', 'cas', 'batch', 'tags', 'locks'],
 })
 
 describe('describeHandleConformance options', () => {

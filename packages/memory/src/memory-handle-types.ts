@@ -33,5 +33,9 @@ export interface MemoryHandle extends CacheHandle {
     region: string | undefined,
   ): number[]
   deleteMany(keys: readonly string[], region: string | undefined): number
+  tagVersions(tags: readonly string[]): number[]
+  invalidateTags(tags: readonly string[]): number
+  acquireLock(key: string, region: string | undefined, owner: string, leaseMs: number): boolean
+  releaseLock(key: string, region: string | undefined, owner: string): boolean
   close(): void
 }

@@ -1,7 +1,7 @@
 import { cborSerializer } from '@cacheplane/core'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { foreverEntry, makeEntry } from '../test/entries.js'
-import { memoryHandle, regionIndexSizes } from './memory-handle.js'
+import { lockTableOf, memoryHandle, regionIndexSizes } from './memory-handle.js'
 
 const context = { cacheName: 'products', serializer: cborSerializer() }
 
@@ -15,6 +15,8 @@ describe('memoryHandle: shape', () => {
       ttlPrecision: 1,
       cas: true,
       batch: true,
+      tags: true,
+      locks: true,
     })
     expect(handle.backplaneSource).toBe(false)
     expect(memoryHandle({ backplaneSource: true }).backplaneSource).toBe(true)
@@ -33,6 +35,10 @@ describe('memoryHandle: shape', () => {
       handle.getMany(['k'], undefined),
       handle.setMany([{ key: 'm', entry: makeEntry(4) }], undefined),
       handle.deleteMany(['m'], undefined),
+      handle.invalidateTags(['t']),
+      handle.tagVersions(['t']),
+      handle.acquireLock('k', undefined, 'owner', 1_000),
+      handle.releaseLock('k', undefined, 'owner'),
       handle.delete('k', undefined),
       handle.clearRegion('r'),
       handle.clear(),
@@ -310,5 +316,94 @@ describe('memoryHandle: expiry', () => {
     vi.advanceTimersByTime(1_000)
     expect(handle.expire('k', undefined, Date.now())).toBe(false)
     expect(handle.delete('k', undefined)).toBe(false)
+  })
+})
+
+describe('memoryHandle: tags', () => {
+  it('keeps the tagVersion of entries written by set, add, compareAndSet and setMany', () => {
+    const handle = memoryHandle()
+    handle.set('set', undefined, makeEntry(1, { tags: ['t'], tagVersion: 3 }))
+    handle.add('add', 'r', makeEntry(2, { tags: ['t'], tagVersion: 4 }))
+    handle.compareAndSet('cas', 'r', makeEntry(3, { tags: ['t'], tagVersion: 5 }), 0)
+    handle.setMany([{ key: 'many', entry: makeEntry(4, { tags: ['t'], tagVersion: 6 }) }], 'r')
+    expect(handle.get('set', undefined)?.tagVersion).toBe(3)
+    expect(handle.peek('add', 'r')?.tagVersion).toBe(4)
+    expect(handle.getMany(['cas', 'many'], 'r').map((entry) => entry?.tagVersion)).toEqual([5, 6])
+    handle.expire('set', undefined, Date.now())
+    expect(handle.get('set', undefined)?.tagVersion).toBe(3)
+  })
+
+  it('keeps tag versions through clear and clearRegion, apart from the entries', () => {
+    const handle = memoryHandle()
+    const version = handle.invalidateTags(['brand:acme', 'sale'])
+    handle.set('k', 'r', makeEntry('v', { tags: ['sale'], tagVersion: version }))
+    handle.clearRegion('r')
+    handle.clear()
+    expect(handle.tagVersions(['sale', 'brand:acme', 'other'])).toEqual([version, version, 0])
+    expect(handle.invalidateTags(['other'])).toBeGreaterThan(version)
+  })
+
+  it('forgets tags and locks when its last cache closes it, and shares them until then', () => {
+    const handle = memoryHandle()
+    handle.attach(context)
+    handle.attach(context)
+    const version = handle.invalidateTags(['t'])
+    handle.acquireLock('k', 'r', 'A', 60_000)
+    handle.close()
+    expect(handle.tagVersions(['t'])).toEqual([version])
+    expect(handle.acquireLock('k', 'r', 'B', 60_000)).toBe(false)
+    handle.close()
+    expect(handle.tagVersions(['t'])).toEqual([0])
+    expect(handle.acquireLock('k', 'r', 'B', 60_000)).toBe(true)
+    // Versions never repeat, even for a handle attached afresh.
+    expect(handle.invalidateTags(['t'])).toBeGreaterThan(version)
+  })
+})
+
+describe('memoryHandle: locks', () => {
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('leases by the same clock as the entries (fake timers included)', () => {
+    const handle = memoryHandle()
+    expect(handle.acquireLock('k', undefined, 'A', 1_000)).toBe(true)
+    vi.advanceTimersByTime(999)
+    expect(handle.acquireLock('k', undefined, 'B', 1_000)).toBe(false)
+    expect(handle.acquireLock('k', undefined, 'A', 1_000)).toBe(true)
+    vi.advanceTimersByTime(999)
+    expect(handle.acquireLock('k', undefined, 'B', 1_000)).toBe(false)
+    vi.advanceTimersByTime(1)
+    expect(handle.acquireLock('k', undefined, 'B', 1_000)).toBe(true)
+    expect(handle.releaseLock('k', undefined, 'A')).toBe(false)
+    expect(handle.releaseLock('k', undefined, 'B')).toBe(true)
+    expect(lockTableOf(handle).size).toBe(0)
+  })
+
+  it('neither reads nor changes the entry of the key', () => {
+    const handle = memoryHandle()
+    const entry = makeEntry('v')
+    const version = handle.set('k', 'r', entry)
+    expect(handle.acquireLock('k', 'r', 'A', 1_000)).toBe(true)
+    expect(handle.get('k', 'r')).toBe(entry)
+    handle.delete('k', 'r')
+    handle.clearRegion('r')
+    handle.clear()
+    expect(handle.acquireLock('k', 'r', 'B', 1_000)).toBe(false)
+    expect(handle.releaseLock('k', 'r', 'A')).toBe(true)
+    expect(entry.version).toBe(version)
+    expect(handle.size).toBe(0)
+    expect(regionIndexSizes(handle).size).toBe(0)
+  })
+
+  it('rejects a bad lease or owner with E_INVALID_OPTION', () => {
+    const handle = memoryHandle()
+    expect(() => handle.acquireLock('k', undefined, 'A', 0)).toThrow(
+      'Invalid leaseMs: got number 0, expected a positive integer number of milliseconds.',
+    )
+    expect(() => handle.releaseLock('k', undefined, '')).toThrow('Invalid owner: got ""')
   })
 })

@@ -6,6 +6,7 @@ import {
   slide,
 } from '@cacheplane/core'
 import { LRUCache } from 'lru-cache'
+import { LockTable } from './lock-table.js'
 import {
   type MemoryHandleOptions,
   type ResolvedMemoryHandleOptions,
@@ -15,12 +16,15 @@ import type { MemoryHandle } from './memory-handle-types.js'
 import { describeValue } from './option-checks.js'
 import { RegionIndex, type StoreKey } from './region-index.js'
 import { estimateEntrySize } from './size-estimate.js'
+import { TagVersions } from './tag-versions.js'
 
 const capabilities: HandleCapabilities = Object.freeze({
   distributed: false,
   ttlPrecision: 1,
   cas: true,
   batch: true,
+  tags: true,
+  locks: true,
 })
 
 /**
@@ -60,6 +64,8 @@ class LruMemoryHandle implements MemoryHandle {
   readonly #regions = new RegionIndex()
   readonly #maxBytes: number | undefined
   readonly #sizeOf: (entry: CacheEntry) => number
+  readonly #tags = new TagVersions()
+  readonly #locks = new LockTable()
   /** Never reset, so a key's versions keep growing across delete and re-set. */
   #lastVersion = 0
   #cacheName: string | undefined
@@ -181,9 +187,26 @@ class LruMemoryHandle implements MemoryHandle {
     return deleted
   }
 
+  tagVersions(tags: readonly string[]): number[] {
+    return this.#tags.versionsOf(tags)
+  }
+
+  invalidateTags(tags: readonly string[]): number {
+    return this.#tags.invalidate(tags)
+  }
+
+  acquireLock(key: string, region: string | undefined, owner: string, leaseMs: number): boolean {
+    return this.#locks.acquire(key, region, owner, leaseMs, Date.now())
+  }
+
+  releaseLock(key: string, region: string | undefined, owner: string): boolean {
+    return this.#locks.release(key, region, owner, Date.now())
+  }
+
   /**
-   * A handle shared by several caches keeps its entries until the last of
-   * them closes it; then it empties and can be attached afresh.
+   * A handle shared by several caches keeps its entries, tag versions and
+   * locks until the last of them closes it; then it empties and can be
+   * attached afresh (its counters go on, so versions never repeat).
    */
   close(): void {
     if (this.#attachments > 1) {
@@ -193,11 +216,18 @@ class LruMemoryHandle implements MemoryHandle {
     this.#attachments = 0
     this.#cacheName = undefined
     this.clear()
+    this.#tags.forget()
+    this.#locks.clear()
   }
 
   /** @internal */
   regionIndexSizes(): Map<string, number> {
     return this.#regions.sizes()
+  }
+
+  /** @internal */
+  lockTable(): LockTable {
+    return this.#locks
   }
 
   #read(storeKey: StoreKey, now: number | undefined): CacheEntry | undefined {
@@ -277,6 +307,11 @@ class LruMemoryHandle implements MemoryHandle {
 /** Keys per region in a handle's region index, for tests that check it against the LRU. @internal */
 export function regionIndexSizes(handle: MemoryHandle): Map<string, number> {
   return (handle as LruMemoryHandle).regionIndexSizes()
+}
+
+/** The handle's lock table, for tests that check expired locks are dropped. @internal */
+export function lockTableOf(handle: MemoryHandle): LockTable {
+  return (handle as LruMemoryHandle).lockTable()
 }
 
 function isDead(entry: CacheEntry, now: number): boolean {

@@ -15,6 +15,8 @@ export const handleGroups = [
   'concurrency',
   'cas',
   'batch',
+  'tags',
+  'locks',
 ] as const
 export type HandleGroup = (typeof handleGroups)[number]
 
@@ -53,6 +55,18 @@ export const handleClauses = {
   H32: 'getMany returns entries in the order of the keys, undefined for misses',
   H33: 'setMany stores every item and returns the versions in order',
   H34: 'deleteMany removes the keys and returns how many existed',
+  H35: 'tagVersion round-trips through set, add, expire, a sliding get, compareAndSet and setMany/getMany',
+  H36: 'tagVersions reports 0 for tags never invalidated, in the order asked',
+  H37: 'invalidateTags returns a version greater than any tag version before, and only its tags report it',
+  H38: 'parallel invalidateTags calls get distinct versions; a tag they share ends at the greatest',
+  H39: 'tag versions survive clear and clearRegion, and the next version is still greater',
+  H40: "two caches never share tag versions: one's invalidateTags leaves the other's tags alone",
+  H41: 'tags that only look alike (separators, braces, unicode, normalization) keep versions of their own',
+  H42: 'acquireLock gives a free lock to its owner; another owner is refused while the holder re-acquires',
+  H43: 'only the owner releases a lock (releaseLock says whether it did); then another owner can take it',
+  H44: 'a lock is free once its lease runs out, not before; re-acquiring moves the lease to leaseMs from then',
+  H45: 'parallel acquireLock calls of distinct owners on a free lock: exactly one wins',
+  H46: 'locks are per (region, key) and per cache, and neither read nor change the entry of the key',
 } as const
 export type HandleClause = keyof typeof handleClauses
 

@@ -18,6 +18,12 @@ export function contractCases(fixture: HandleFixture): void {
       for (const flag of ['distributed', 'cas', 'batch'] as const) {
         expect(typeof capabilities[flag], `H1: capabilities.${flag} is a boolean`).toBe('boolean')
       }
+      for (const flag of ['tags', 'locks'] as const) {
+        expect(
+          capabilities[flag] === undefined || typeof capabilities[flag] === 'boolean',
+          `H1: capabilities.${flag} is a boolean when present`,
+        ).toBe(true)
+      }
       expect(
         Number.isFinite(capabilities.ttlPrecision) && capabilities.ttlPrecision >= 1,
         'H1: capabilities.ttlPrecision is a number of ms >= 1',
@@ -39,6 +45,8 @@ export function contractCases(fixture: HandleFixture): void {
       ]
       if (handle.capabilities.cas) methods.push('compareAndSet')
       if (handle.capabilities.batch) methods.push('getMany', 'setMany', 'deleteMany')
+      if (handle.capabilities.tags) methods.push('tagVersions', 'invalidateTags')
+      if (handle.capabilities.locks) methods.push('acquireLock', 'releaseLock')
       for (const method of methods) {
         expect(
           typeof (handle as unknown as Record<string, unknown>)[method],

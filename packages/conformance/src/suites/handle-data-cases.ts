@@ -6,7 +6,7 @@ import { type HandleFixture, makeEntry } from './handle-fixture.js'
 const title = (id: keyof typeof handleClauses) => clauseTitle(handleClauses, id)
 
 /** Keys and regions are non-empty (the cache refuses others). Pairs that naive `region + ':' + key` (or `{region}key`) layouts would map to one stored key. */
-const confusablePairs: readonly [string | undefined, string][] = [
+export const confusablePairs: readonly [string | undefined, string][] = [
   [undefined, 'a:b'],
   ['a', 'b'],
   ['a:b', 'c'],

@@ -9,6 +9,8 @@ import {
   type HandleUnderTest,
   useHandle,
 } from './handle-fixture.js'
+import { lockCases } from './handle-lock-cases.js'
+import { tagCases } from './handle-tag-cases.js'
 import { ttlCases } from './handle-ttl-cases.js'
 import { rejectUnknownOptions, requireOption, selectGroups } from './suite-options.js'
 
@@ -40,12 +42,14 @@ const cases: Record<HandleGroup, (fixture: HandleFixture) => void> = {
   concurrency: concurrencyCases,
   cas: casCases,
   batch: batchCases,
+  tags: tagCases,
+  locks: lockCases,
 }
 
 /**
- * Registers the handle contract's tests (clauses H1-H34) in the calling
- * vitest file. Tests of what `capabilities` says the handle cannot do are
- * skipped, with the reason.
+ * Registers the handle contract's tests (clauses H1-H46) in the calling
+ * vitest file. Tests of what `capabilities` says the handle cannot do (`cas`,
+ * `batch`, `tags`, `locks`) are skipped, with the reason.
  *
  * @example
  * describeHandleConformance({

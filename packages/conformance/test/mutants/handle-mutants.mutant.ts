@@ -1,28 +1,10 @@
-import { type CacheEntry, type CacheHandle, slide } from '@cacheplane/core'
-import { ReferenceStore, referenceHandle } from '../../examples/reference-handle.js'
+import { type CacheEntry, slide } from '@cacheplane/core'
+import { ReferenceStore } from '../../examples/reference-handle.js'
 import { describeHandleConformance } from '../../src/index.js'
+import { mutant } from './mutant-handle.js'
 
 // Handles with one known bug each. test/mutants.test.ts runs this file and
 // checks that the suite fails each of them on the clause named in its name.
-
-/** Overrides some methods of a fresh reference handle. */
-function mutant(
-  change: (inner: CacheHandle) => Partial<CacheHandle>,
-  options: Parameters<typeof referenceHandle>[0] = {},
-) {
-  return () => {
-    const inner = referenceHandle(options)
-    return { handle: { ...bind(inner), ...change(inner) } as CacheHandle }
-  }
-}
-
-function bind(handle: CacheHandle): CacheHandle {
-  const bound: Record<string, unknown> = {}
-  for (const [name, value] of Object.entries(handle)) {
-    bound[name] = typeof value === 'function' ? value.bind(handle) : value
-  }
-  return bound as unknown as CacheHandle
-}
 
 describeHandleConformance({
   name: 'mutant H24 H21: region and key joined with a colon',
