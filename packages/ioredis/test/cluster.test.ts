@@ -12,7 +12,7 @@ import {
   type TransportStatus,
 } from '@cacheplane/core'
 import { memoryHandle } from '@cacheplane/memory'
-import { entryKeyOf, slotOf } from '@cacheplane/redis-shared'
+import { entryKeyOf, lockKeyOf, slotOf, tagKeysOf } from '@cacheplane/redis-shared'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redisBackplane, redisHandle } from '../src/index.js'
@@ -125,6 +125,40 @@ describe('redisHandle on a cluster', () => {
         for (const key of found) expect(await node!.pttl(key), key).not.toBe(-1)
       } while (cursor !== '0')
     }
+  })
+})
+
+describe('tags and locks on a cluster', () => {
+  it('keeps the tag keys in one slot and invalidates 500 tags in one atomic call', async () => {
+    const { handle, cacheName } = attachedHandle(client)
+    const keys = tagKeysOf({ prefix: 'cacheplane', cacheName })
+    expect(slotOf(keys.counter)).toBe(slotOf(keys.versions))
+    const tags = Array.from({ length: 500 }, (_, index) => `tag-${index}`)
+    const version = await handle.invalidateTags(tags)
+    expect(await handle.tagVersions([...tags, 'never'])).toEqual([...tags.map(() => version), 0])
+    await handle.clear()
+    expect(await handle.tagVersions(['tag-0'])).toEqual([version])
+    expect(await handle.invalidateTags(['tag-0'])).toBe(version + 1)
+  })
+
+  it('takes each lock in the slot of its entry, on every master', async () => {
+    const { handle, cacheName } = attachedHandle(client)
+    const layout = { prefix: 'cacheplane', cacheName }
+    const keys = Array.from({ length: 30 }, (_, index) => `key-${index}`)
+    const nodeOf = (key: string) => client.slots[slotOf(key)]?.[0]
+    for (const key of keys) {
+      expect(slotOf(lockKeyOf(layout, key, undefined))).toBe(
+        slotOf(entryKeyOf(layout, key, undefined)),
+      )
+    }
+    expect(new Set(keys.map((key) => nodeOf(lockKeyOf(layout, key, undefined)))).size).toBe(3)
+    const take = (owner: string) =>
+      Promise.all(keys.map((key) => handle.acquireLock(key, undefined, owner, 10_000)))
+    expect(await take('a')).toEqual(keys.map(() => true))
+    expect(await take('b')).toEqual(keys.map(() => false))
+    const released = await Promise.all(keys.map((key) => handle.releaseLock(key, undefined, 'a')))
+    expect(released).toEqual(keys.map(() => true))
+    expect(await take('b')).toEqual(keys.map(() => true))
   })
 })
 

@@ -53,6 +53,10 @@ describe('Redis failures', () => {
         () => handle.set('k', undefined, entry(1)),
         () => handle.getMany(['a', 'b'], 'r'),
         () => handle.clear(),
+        () => handle.tagVersions(['t']),
+        () => handle.invalidateTags(['t']),
+        () => handle.acquireLock('k', undefined, 'owner', 1_000),
+        () => handle.releaseLock('k', 'r', 'owner'),
       ]) {
         const error = await failure(operation())
         expect(error.code).toBe('E_L2_UNAVAILABLE')

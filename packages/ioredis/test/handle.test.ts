@@ -306,6 +306,8 @@ describe('redisHandle: options and attach', () => {
       ttlPrecision: 1,
       cas: true,
       batch: true,
+      tags: true,
+      locks: true,
     })
     expect(handle.backplaneSource).toBe(true)
     expect(redisHandle({ client, backplaneSource: false }).backplaneSource).toBe(false)

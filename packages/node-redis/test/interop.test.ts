@@ -110,6 +110,11 @@ describe.each([standalone(), cluster()])('ioredis and node-redis on one $label',
       ['p:1', 'catalog', entry({ name: 'widget', price: 12.5 }, { tags: ['brand:acme', 'ü'] })],
       ['bytes', undefined, entry(new Uint8Array([0, 1, 255]), { sliding: 30_000 })],
       [
+        'tagged',
+        'catalog',
+        entry({ name: 'widget' }, { tags: ['brand:acme', 'ü'], tagVersion: 9, sliding: 30_000 }),
+      ],
+      [
         'forever',
         'r',
         entry([1, 'two', null], {
@@ -132,6 +137,8 @@ describe.each([standalone(), cluster()])('ioredis and node-redis on one $label',
         await node.set(key, region, fixed)
         const byNodeRedis = await deployment.rawThroughNodeRedis(redisKey)
         expect(byNodeRedis).toEqual(byIoredis)
+        // Stored format 2 only for an entry with a tagVersion.
+        expect(byNodeRedis?.[0]).toBe(written.tagVersion === undefined ? 1 : 2)
         // Each decodes the other's record (a get renews a sliding entry, so compare without it).
         const renewed = { expiresAt: expect.any(Number), staleUntil: expect.any(Number) }
         const expected = fixed.sliding === 0 ? fixed : { ...fixed, ...renewed }
@@ -149,6 +156,60 @@ describe.each([standalone(), cluster()])('ioredis and node-redis on one $label',
       expect(await io.get('k', undefined)).toBeUndefined()
       expect(await io.set('k', undefined, entry(3))).toBe(3)
       expect((await node.get('k', undefined))?.value).toBe(3)
+    })
+  })
+
+  describe('tags through the handles', () => {
+    it('share one counter: each sees the versions the other gave, in both directions', async () => {
+      const { io, node } = handles()
+      expect(await node.tagVersions(['a', 'b'])).toEqual([0, 0])
+      const first = await io.invalidateTags(['a', 'b'])
+      expect(await node.tagVersions(['b', 'a', 'c'])).toEqual([first, first, 0])
+      const second = await node.invalidateTags(['b', 'c'])
+      expect(second).toBeGreaterThan(first)
+      expect(await io.tagVersions(['a', 'b', 'c'])).toEqual([first, second, second])
+      const both = await Promise.all([
+        io.invalidateTags(['shared']),
+        node.invalidateTags(['shared']),
+        io.invalidateTags(['x']),
+        node.invalidateTags(['y']),
+      ])
+      expect(new Set(both).size).toBe(4)
+      expect(await io.tagVersions(['shared'])).toEqual([Math.max(both[0], both[1])])
+    })
+
+    it('read the tagVersion of entries the other wrote', async () => {
+      const { io, node } = handles()
+      const version = await node.invalidateTags(['t'])
+      await node.set('k', undefined, entry('v', { tags: ['t'], tagVersion: version }))
+      expect((await io.get('k', undefined))?.tagVersion).toBe(version)
+      await io.set('k', undefined, entry('w', { tags: ['t'], tagVersion: version + 1 }))
+      expect((await node.get('k', undefined))?.tagVersion).toBe(version + 1)
+    })
+  })
+
+  describe('locks through the handles', () => {
+    it('refuse a lock the other adapter holds, until its owner releases it', async () => {
+      const { io, node } = handles()
+      expect(await io.acquireLock('k', 'r', 'io-owner', 10_000)).toBe(true)
+      expect(await node.acquireLock('k', 'r', 'node-owner', 10_000)).toBe(false)
+      expect(await node.releaseLock('k', 'r', 'node-owner')).toBe(false)
+      // The owner, not the adapter, holds the lock: the same owner renews it through either.
+      expect(await node.acquireLock('k', 'r', 'io-owner', 10_000)).toBe(true)
+      expect(await io.releaseLock('k', 'r', 'io-owner')).toBe(true)
+      expect(await node.acquireLock('k', 'r', 'node-owner', 10_000)).toBe(true)
+      expect(await io.acquireLock('k', 'r', 'io-owner', 10_000)).toBe(false)
+      expect(await node.releaseLock('k', 'r', 'node-owner')).toBe(true)
+    })
+
+    it('let exactly one of many owners on both adapters take a free lock', async () => {
+      const { io, node } = handles()
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, index) =>
+          (index % 2 === 0 ? io : node).acquireLock('k', undefined, `owner-${index}`, 10_000),
+        ),
+      )
+      expect(results.filter(Boolean)).toHaveLength(1)
     })
   })
 

@@ -1,11 +1,11 @@
 import { type CacheEntry, CacheplaneError, type Serializer } from '@cacheplane/core'
 
 /**
- * Stored format 1: one Redis string per entry.
+ * Stored formats 1 and 2: one Redis string per entry.
  *
  * | offset | size | field |
  * |---|---|---|
- * | 0 | u8 | format (1) |
+ * | 0 | u8 | format (1 or 2) |
  * | 1 | u8 | flags (bit 0: tombstone) |
  * | 2 | f64 | version |
  * | 10 | f64 | bucket generation (written by the script) |
@@ -14,18 +14,29 @@ import { type CacheEntry, CacheplaneError, type Serializer } from '@cacheplane/c
  * | 34 | f64 | expiresAt (may be Infinity) |
  * | 42 | f64 | staleUntil (may be Infinity) |
  * | 50 | f64 | sliding |
- * | 58 | u8 + n | serializer name (UTF-8) |
+ * | 58 | f64 | tagVersion (format 2 only) |
+ * | 58 or 66 | u8 + n | serializer name (UTF-8) |
  * | | u16 + tags | tag count, then each tag as u16 byte length + UTF-8 |
  * | | rest | the serialized value |
  *
  * Numbers are big-endian; times are ms since the epoch. The fixed header lets
  * Lua read and patch fields in place (`GETRANGE`, `SETRANGE`) without copying
- * the value.
+ * the value; its first 58 bytes are the same in both formats, so the scripts
+ * read both alike. Entries without a `tagVersion` (or with 0) are written as
+ * format 1, which adapters older than format 2 still read (decision 0008);
+ * tombstones are format 1 too.
  */
+/** The format of entries without a tagVersion, and of tombstones. */
 export const STORED_FORMAT = 1
+/** The format of entries with a tagVersion: format 1 with an f64 after the fixed header. */
+export const TAGGED_STORED_FORMAT = 2
+/** The fixed header both formats share, and all the scripts read. */
 export const HEADER_BYTES = 58
+/** Format 2's header: the shared one, then tagVersion. */
+export const TAGGED_HEADER_BYTES = 66
 export const OFFSET_VERSION = 2
 export const OFFSET_EXPIRES_AT = 34
+export const OFFSET_TAG_VERSION = 58
 const flagTombstone = 1
 const maxShortLength = 0xffff
 
@@ -38,22 +49,28 @@ function corrupt(reason: string, cause?: unknown): CacheplaneError {
 }
 
 /**
- * Encodes an entry as stored format 1, with generations 0 (the write script
- * fills them in) and the entry's own version (0: the script assigns one).
+ * Encodes an entry with generations 0 (the write script fills them in) and the
+ * entry's own version (0: the script assigns one): as format 2 when it has a
+ * `tagVersion` above 0, else as format 1.
  */
 export function encodeEntryRecord(entry: CacheEntry, serializer: Serializer): Buffer {
+  const tagVersion = entry.tagVersion ?? 0
+  if (!Number.isSafeInteger(tagVersion) || tagVersion < 0) {
+    throw corrupt(`tagVersion ${tagVersion} is not a whole number from 0 to 2^53-1`)
+  }
   const value = serializer.serialize(entry.value)
   const name = Buffer.from(serializer.name, 'utf8')
   if (name.length > 0xff) throw corrupt('the serializer name is longer than 255 bytes')
   if (entry.tags.length > maxShortLength) throw corrupt('more than 65535 tags')
   const tags = entry.tags.map((tag) => Buffer.from(tag, 'utf8'))
-  let size = HEADER_BYTES + 1 + name.length + 2 + value.byteLength
+  const headerBytes = tagVersion > 0 ? TAGGED_HEADER_BYTES : HEADER_BYTES
+  let size = headerBytes + 1 + name.length + 2 + value.byteLength
   for (const tag of tags) {
     if (tag.length > maxShortLength) throw corrupt('a tag is longer than 65535 bytes')
     size += 2 + tag.length
   }
   const record = Buffer.allocUnsafe(size)
-  record.writeUInt8(STORED_FORMAT, 0)
+  record.writeUInt8(tagVersion > 0 ? TAGGED_STORED_FORMAT : STORED_FORMAT, 0)
   record.writeUInt8(0, 1)
   record.writeDoubleBE(entry.version, OFFSET_VERSION)
   record.writeDoubleBE(0, 10)
@@ -62,7 +79,8 @@ export function encodeEntryRecord(entry: CacheEntry, serializer: Serializer): Bu
   record.writeDoubleBE(entry.expiresAt, OFFSET_EXPIRES_AT)
   record.writeDoubleBE(entry.staleUntil, 42)
   record.writeDoubleBE(entry.sliding, 50)
-  let offset = HEADER_BYTES
+  if (tagVersion > 0) record.writeDoubleBE(tagVersion, OFFSET_TAG_VERSION)
+  let offset = headerBytes
   record.writeUInt8(name.length, offset)
   offset += 1 + name.copy(record, offset + 1)
   record.writeUInt16BE(tags.length, offset)
@@ -104,17 +122,22 @@ function isTime(value: number): boolean {
 }
 
 /**
- * Decodes a record that a get script returned. Checks every header field's
- * type and range, and that the serializer that wrote it is the cache's one;
- * anything else throws `E_SERIALIZATION`. The result is a fresh plain object.
+ * Decodes a record of format 1 (no `tagVersion` in the result) or 2 that a
+ * get script returned. Checks every header field's type and range, and that
+ * the serializer that wrote it is the cache's one; anything else throws
+ * `E_SERIALIZATION`. The result is a fresh plain object.
  */
 export function decodeEntryRecord(bytes: Uint8Array, serializer: Serializer): CacheEntry {
   const record = Buffer.isBuffer(bytes)
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  if (record.length < HEADER_BYTES + 3) throw corrupt(`it has ${record.length} bytes`)
-  const format = record.readUInt8(0)
-  if (format !== STORED_FORMAT) throw corrupt(`format ${format} is unknown (expected 1)`)
+  const format = record.length > 0 ? record.readUInt8(0) : 0
+  const tagged = format === TAGGED_STORED_FORMAT
+  const headerBytes = tagged ? TAGGED_HEADER_BYTES : HEADER_BYTES
+  if (record.length < headerBytes + 3) throw corrupt(`it has ${record.length} bytes`)
+  if (format !== STORED_FORMAT && !tagged) {
+    throw corrupt(`format ${format} is unknown (expected 1 or 2)`)
+  }
   if ((record.readUInt8(1) & flagTombstone) !== 0) throw corrupt('it is a tombstone')
   const version = record.readDoubleBE(OFFSET_VERSION)
   const createdAt = record.readDoubleBE(26)
@@ -127,7 +150,9 @@ export function decodeEntryRecord(bytes: Uint8Array, serializer: Serializer): Ca
     throw corrupt(`expiresAt ${expiresAt} and staleUntil ${staleUntil}`)
   }
   if (!Number.isFinite(sliding) || sliding < 0) throw corrupt(`sliding ${sliding}`)
-  let offset = HEADER_BYTES
+  const tagVersion = tagged ? record.readDoubleBE(OFFSET_TAG_VERSION) : 0
+  if (!Number.isSafeInteger(tagVersion) || tagVersion < 0) throw corrupt(`tagVersion ${tagVersion}`)
+  let offset = headerBytes
   const nameLength = readLength(record, offset, 1)
   if (!holdsAsciiText(record, offset + 1, nameLength, serializer.name)) {
     const name = readText(record, offset + 1, nameLength)
@@ -154,5 +179,7 @@ export function decodeEntryRecord(bytes: Uint8Array, serializer: Serializer): Ca
     if (CacheplaneError.isInstance(error)) throw error
     throw corrupt(`the "${serializer.name}" serializer could not decode the value`, error)
   }
-  return { value, version, createdAt, expiresAt, staleUntil, sliding, tags }
+  const entry: CacheEntry = { value, version, createdAt, expiresAt, staleUntil, sliding, tags }
+  if (tagged) entry.tagVersion = tagVersion
+  return entry
 }

@@ -10,6 +10,8 @@ export {
   encodeEntryRecord,
   HEADER_BYTES,
   STORED_FORMAT,
+  TAGGED_HEADER_BYTES,
+  TAGGED_STORED_FORMAT,
 } from './entry-record.js'
 export type { RedisExecutor, ScriptCall } from './executor.js'
 export { fnv1a32, slotOf } from './hashing.js'
@@ -22,8 +24,11 @@ export {
   entryAddress,
   entryKeyOf,
   type KeyLayout,
+  lockKeyOf,
   NO_REGION,
   regionPartOf,
+  type TagKeys,
+  tagKeysOf,
 } from './key-layout.js'
 export {
   invalidOption,
@@ -53,5 +58,7 @@ export {
   getScript,
   writeScript,
 } from './scripts/entry-scripts.js'
+export { acquireLockScript, releaseLockScript } from './scripts/lock-scripts.js'
 export { defineScript, type LuaScript } from './scripts/lua-script.js'
+export { invalidateTagsScript, tagVersionsScript } from './scripts/tag-scripts.js'
 export { withTimeout } from './with-timeout.js'

@@ -4,7 +4,7 @@ import { fnv1a32, slotOf } from './hashing.js'
  * Buckets per cache. Every key of a cache lives in one of these hash-tag
  * groups, so that a Lua script can reach an entry and its bucket's bookkeeping
  * keys on one Cluster node, and `clear()` visits a fixed number of groups.
- * Part of stored format 1: changing it moves every key.
+ * Part of the stored layout: changing it moves every key.
  */
 export const BUCKET_COUNT = 256
 
@@ -65,6 +65,37 @@ export function entryAddress(
     bucketMetaKey: `${base}:meta`,
     regionPart,
   }
+}
+
+/**
+ * The key of an entry's fleet-wide lock: `<bucket base>:lock:<region part>:<key>`,
+ * in the entry's bucket (so in its slot). After the base, entry keys go on with
+ * `_:` or `r<n>:` and bookkeeping keys with `meta`, `persist` or `purge`: the
+ * `lock:` part keeps locks apart from all of them, and the region part (which
+ * says where it ends) keeps the locks of two (region, key) pairs apart.
+ */
+export function lockKeyOf(layout: KeyLayout, key: string, region: string | undefined): string {
+  return `${bucketBase(layout, bucketOf(key, region))}:lock:${regionPartOf(region)}:${key}`
+}
+
+/** The two keys of a cache's tags, in one hash slot of their own. */
+export interface TagKeys {
+  /** `<prefix>:{<cacheName>.tags}:counter`: a string, the last version given to any tag (INCR). */
+  readonly counter: string
+  /** `<prefix>:{<cacheName>.tags}:versions`: a hash, tag to its version (tags never invalidated are absent). */
+  readonly versions: string
+}
+
+/**
+ * The keys of a cache's tags. Their hash tag `{<cacheName>.tags}` cannot be a
+ * bucket's of any cache: cache names hold no `:`, `{` or `}`, a bucket's hash
+ * tag ends in `.<digits>`, and the last `.` of `<cacheName>.tags` is followed by
+ * `tags`. So the hash tag names its cache (cache `a`'s tags are `{a.tags}`,
+ * cache `a.tags` has `{a.tags.0}` to `{a.tags.255}` and `{a.tags.tags}`).
+ */
+export function tagKeysOf(layout: KeyLayout): TagKeys {
+  const base = `${layout.prefix}:{${layout.cacheName}.tags}`
+  return { counter: `${base}:counter`, versions: `${base}:versions` }
 }
 
 /** The Redis key of an entry, for tools and tests that inspect the store. */

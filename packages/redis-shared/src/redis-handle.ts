@@ -2,19 +2,29 @@ import {
   type CacheEntry,
   type CacheHandle,
   CacheplaneError,
+  describeValue,
   type HandleCapabilities,
   type HandleContext,
   type Serializer,
 } from '@cacheplane/core'
+import { hasLoneSurrogate } from './arguments.js'
 import { clearCache, clearRegion, type RunScript } from './clear-operations.js'
 import { decodeEntryRecord, encodeEntryRecord } from './entry-record.js'
 import type { RedisExecutor } from './executor.js'
 import { GetBatcher } from './get-batcher.js'
-import { BucketSlots, type EntryAddress, entryAddress, type KeyLayout } from './key-layout.js'
+import {
+  BucketSlots,
+  type EntryAddress,
+  entryAddress,
+  type KeyLayout,
+  lockKeyOf,
+} from './key-layout.js'
+import { acquireLock, releaseLock } from './lock-operations.js'
 import type { ResolvedRedisHandleOptions } from './options.js'
 import { runItems, type ScriptItem, settledValue, unavailable } from './run-items.js'
 import { deleteScript, expireScript, writeScript } from './scripts/entry-scripts.js'
 import type { LuaScript } from './scripts/lua-script.js'
+import { invalidateTags, readTagVersions } from './tag-operations.js'
 
 /** A Redis handle: every optional method of the contract is there. */
 export interface RedisHandle extends CacheHandle {
@@ -38,6 +48,15 @@ export interface RedisHandle extends CacheHandle {
     region: string | undefined,
   ): Promise<number[]>
   deleteMany(keys: readonly string[], region: string | undefined): Promise<number>
+  tagVersions(tags: readonly string[]): Promise<number[]>
+  invalidateTags(tags: readonly string[]): Promise<number>
+  acquireLock(
+    key: string,
+    region: string | undefined,
+    owner: string,
+    leaseMs: number,
+  ): Promise<boolean>
+  releaseLock(key: string, region: string | undefined, owner: string): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -46,9 +65,12 @@ const capabilities: HandleCapabilities = Object.freeze({
   ttlPrecision: 1,
   cas: true,
   batch: true,
+  tags: true,
+  locks: true,
 })
 
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+// As core checks cache names: the key layout relies on names without `:`, `{` or `}`.
+const cacheNamePattern = /^[A-Za-z0-9_.-]{1,128}$/
 
 type WriteMode = 's' | 'a' | 'c'
 
@@ -87,8 +109,11 @@ class SharedRedisHandle implements RedisHandle {
 
   attach(context: HandleContext): void {
     const cacheName = context.cacheName
-    if (typeof cacheName !== 'string' || cacheName === '') {
-      throw new CacheplaneError('E_INVALID_OPTION', 'A Redis handle needs a non-empty cache name.')
+    if (typeof cacheName !== 'string' || !cacheNamePattern.test(cacheName)) {
+      throw new CacheplaneError(
+        'E_INVALID_OPTION',
+        `A Redis handle needs a cache name of 1-128 characters of A-Z a-z 0-9 _ . - (got ${describeValue(cacheName)}).`,
+      )
     }
     if (this.#layout !== undefined && this.#layout.cacheName !== cacheName) {
       throw new CacheplaneError(
@@ -191,6 +216,27 @@ class SharedRedisHandle implements RedisHandle {
     return deleted
   }
 
+  async tagVersions(tags: readonly string[]): Promise<number[]> {
+    return readTagVersions(this.#executor, this.#attached().layout, tags)
+  }
+
+  async invalidateTags(tags: readonly string[]): Promise<number> {
+    return invalidateTags(this.#executor, this.#attached().layout, tags)
+  }
+
+  async acquireLock(
+    key: string,
+    region: string | undefined,
+    owner: string,
+    leaseMs: number,
+  ): Promise<boolean> {
+    return acquireLock(this.#executor, this.#lockKey(key, region), owner, leaseMs)
+  }
+
+  async releaseLock(key: string, region: string | undefined, owner: string): Promise<boolean> {
+    return releaseLock(this.#executor, this.#lockKey(key, region), owner)
+  }
+
   /** Sends queued gets; the client stays open (it is the user's). */
   async close(): Promise<void> {
     await this.#batcher.flush()
@@ -261,6 +307,16 @@ class SharedRedisHandle implements RedisHandle {
   }
 
   #address(key: string, region: string | undefined): EntryAddress {
+    this.#checkKey(key, region)
+    return entryAddress(this.#attached().layout, key, region)
+  }
+
+  #lockKey(key: string, region: string | undefined): string {
+    this.#checkKey(key, region)
+    return lockKeyOf(this.#attached().layout, key, region)
+  }
+
+  #checkKey(key: string, region: string | undefined): void {
     if (typeof key !== 'string') {
       throw new CacheplaneError('E_INVALID_KEY', 'A key must be a string.')
     }
@@ -271,12 +327,11 @@ class SharedRedisHandle implements RedisHandle {
       }
       this.#checkText(region, 'region')
     }
-    return entryAddress(this.#attached().layout, key, region)
   }
 
   // Redis stores UTF-8: two strings with different lone surrogates would encode alike.
   #checkText(text: string, what: string): void {
-    if (loneSurrogate.test(text)) {
+    if (hasLoneSurrogate(text)) {
       throw new CacheplaneError(
         'E_INVALID_KEY',
         `The ${what} holds a lone surrogate (not valid Unicode); Redis could not keep it apart from others.`,

@@ -84,3 +84,28 @@ export function settledValue(outcome: PromiseSettledResult<unknown> | undefined)
   if (outcome.status === 'rejected') throw outcome.reason
   return outcome.value
 }
+
+/**
+ * Runs one script call whose keys share a slot (tags, locks) through the
+ * executor, as every other operation, and returns its reply; a failure
+ * becomes the handle's usual `E_L2_UNAVAILABLE`.
+ */
+export async function runCall(
+  executor: RedisExecutor,
+  script: LuaScript,
+  keys: readonly string[],
+  args: readonly (string | Uint8Array)[],
+): Promise<unknown> {
+  let outcomes: PromiseSettledResult<unknown>[]
+  try {
+    outcomes = await executor.run([{ script, keys, args }])
+  } catch (error) {
+    throw unavailable(script.name, error)
+  }
+  const outcome = outcomes[0]
+  if (outcome === undefined) {
+    throw unavailable(script.name, new Error(`no reply to the ${script.name} script`))
+  }
+  if (outcome.status === 'rejected') throw unavailable(script.name, outcome.reason)
+  return outcome.value
+}

@@ -28,7 +28,8 @@ export const getScript = defineScript(
   'get',
   `
 local HEADER_SIZE = 58
-local FORMAT = 1
+-- Stored formats 1 and 2 share the header this script reads.
+local FORMATS = { [1] = true, [2] = true }
 local INF = math.huge
 -- Only a sliding renewal needs the prelude: its functions are made when one happens.
 local function extendMetasOf(bucketMeta, regionPart, ttl)
@@ -61,7 +62,8 @@ for item = 1, #KEYS do
     else
       results[item] = false
     end
-  elseif #raw < HEADER_SIZE or string.byte(raw, 1) ~= FORMAT then
+  elseif #raw < HEADER_SIZE or not FORMATS[string.byte(raw, 1)] then
+    -- Not a format 1 or 2 record: the client rejects it.
     results[item] = raw
   else
     local _, flags, _, bucketToken, regionToken, _, expiresAt, staleUntil, sliding =

@@ -8,9 +8,15 @@
  * sees a token again that an older entry may still carry.
  */
 export const prelude = `
+-- Formats 1 and 2 share these 58 bytes (format 2 adds tagVersion after them).
 local HEADER_SIZE = 58
+-- Tombstones are written as format 1, which every adapter version reads.
 local FORMAT = 1
 local INF = math.huge
+
+local function isRecordFormat(byte)
+  return byte == 1 or byte == 2
+end
 
 local function fmt(number)
   return string.format('%.0f', number)
@@ -28,10 +34,10 @@ local function newToken(old)
   return micros
 end
 
--- nil: no entry; false: bytes that are not a format 1 record; else its header.
+-- nil: no entry; false: bytes that are not a format 1 or 2 record; else its header.
 local function parseHeader(raw)
   if raw == nil or raw == false then return nil end
-  if type(raw) ~= 'string' or #raw < HEADER_SIZE or string.byte(raw, 1) ~= FORMAT then
+  if type(raw) ~= 'string' or #raw < HEADER_SIZE or not isRecordFormat(string.byte(raw, 1)) then
     return false
   end
   local _, flags, version, bucketToken, regionToken, _, expiresAt, staleUntil, sliding =
