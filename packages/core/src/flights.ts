@@ -40,6 +40,7 @@ export class Flights {
     id: string,
     region: string | undefined,
     generation: number,
+    /** The walk; it must call `end` when it is over. */
     run: (flight: ReadFlight) => Promise<CacheEntry | undefined>,
   ): ReadFlight {
     const flight: ReadFlight = {
@@ -52,10 +53,13 @@ export class Flights {
       promise: Promise.resolve(undefined),
     }
     this.flights.set(id, flight)
-    flight.promise = run(flight).finally(() => {
-      if (this.flights.get(id) === flight) this.flights.delete(id)
-    })
+    flight.promise = run(flight)
     return flight
+  }
+
+  /** The flight's walk is over (`run` calls this last, also when it fails). */
+  end(id: string, flight: ReadFlight): void {
+    if (this.flights.get(id) === flight) this.flights.delete(id)
   }
 
   /**

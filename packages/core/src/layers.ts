@@ -134,7 +134,7 @@ export class Layers {
     const running = this.flights.get(id)
     if (running !== undefined) return running
     return this.flights.start(id, region, this.generation, (flight) =>
-      this.walk(key, region, from, flight),
+      this.walk(key, region, from, flight, id),
     )
   }
 
@@ -159,38 +159,44 @@ export class Layers {
     }
   }
 
+  /** The walk of a read flight; it ends the flight itself (one promise less than a `finally`). */
   private async walk(
     key: string,
     region: string | undefined,
     from: number,
     flight: ReadFlight,
+    id: string,
   ): Promise<CacheEntry | undefined> {
-    for (let index = from; index < this.handles.length; index++) {
-      let entry: CacheEntry | undefined
-      if (index === this.sourceIndex) {
-        entry = await this.onSource('get', (source) => source.get(key, region))
-      } else {
-        try {
-          entry = await this.handles[index]!.get(key, region)
-        } catch (error) {
-          this.onLocalError(localError(error, this.handles[index]!, 'get'))
-          continue
+    try {
+      for (let index = from; index < this.handles.length; index++) {
+        let entry: CacheEntry | undefined
+        if (index === this.sourceIndex) {
+          entry = await this.onSource('get', (source) => source.get(key, region))
+        } else {
+          try {
+            entry = await this.handles[index]!.get(key, region)
+          } catch (error) {
+            this.onLocalError(localError(error, this.handles[index]!, 'get'))
+            continue
+          }
         }
-      }
-      const now = Date.now()
-      if (entry !== undefined && this.isUsable(entry, index, now)) {
-        if (entry.tags.length === 0 || (await this.tagsOf(entry, index, flight, now))) {
-          this.hits[index]!++
-          if (index > 0) this.fill(key, region, entry, index, flight)
-          return entry
+        const now = Date.now()
+        if (entry !== undefined && this.isUsable(entry, index, now)) {
+          if (entry.tags.length === 0 || (await this.tagsOf(entry, index, flight, now))) {
+            this.hits[index]!++
+            if (index > 0) this.fill(key, region, entry, index, flight)
+            return entry
+          }
+          this.noteStale(flight, entry, index, now, false)
+        } else if (entry !== undefined) {
+          this.noteStale(flight, entry, index, now)
         }
-        this.noteStale(flight, entry, index, now, false)
-      } else if (entry !== undefined) {
-        this.noteStale(flight, entry, index, now)
+        this.misses[index]!++
       }
-      this.misses[index]!++
+      return undefined
+    } finally {
+      this.flights.end(id, flight)
     }
-    return undefined
   }
 
   /** Whether an entry's tags still hold; a source that cannot say fails the read (the entry may serve fail-safe). */
@@ -265,22 +271,43 @@ export class Layers {
     }
   }
 
-  /** Runs an operation on the source; failures become `E_L2_UNAVAILABLE` (unless already typed). */
-  async onSource<R>(operation: string, call: (handle: CacheHandle) => MaybePromise<R>): Promise<R> {
+  /**
+   * Runs an operation on the source; failures become `E_L2_UNAVAILABLE`
+   * (unless already typed). One `then` rather than an async frame: every L2
+   * read passes through here.
+   */
+  onSource<R>(operation: string, call: (handle: CacheHandle) => MaybePromise<R>): Promise<R> {
     const breaker = this.breaker
-    if (breaker !== undefined && !breaker.allow(Date.now())) throw breaker.openError(operation)
-    let result: R
-    try {
-      result = await call(this.source)
-    } catch (error) {
-      const typed = sourceError(error, operation)
-      // Only unavailability opens the circuit: a bad value or a lost race says nothing about the L2.
-      if (typed.code === 'E_L2_UNAVAILABLE') breaker?.failure(Date.now())
-      else breaker?.success()
-      throw typed
+    if (breaker !== undefined && !breaker.allow(Date.now())) {
+      return Promise.reject(breaker.openError(operation))
     }
-    breaker?.success()
-    return result
+    let result: MaybePromise<R>
+    try {
+      result = call(this.source)
+    } catch (error) {
+      return Promise.reject(this.sourceFailed(error, operation))
+    }
+    if (!(result instanceof Promise)) {
+      breaker?.success()
+      return Promise.resolve(result)
+    }
+    return result.then(
+      (value) => {
+        breaker?.success()
+        return value
+      },
+      (error: unknown) => {
+        throw this.sourceFailed(error, operation)
+      },
+    )
+  }
+
+  private sourceFailed(error: unknown, operation: string): CacheplaneError {
+    const typed = sourceError(error, operation)
+    // Only unavailability opens the circuit: a bad value or a lost race says nothing about the L2.
+    if (typed.code === 'E_L2_UNAVAILABLE') this.breaker?.failure(Date.now())
+    else this.breaker?.success()
+    return typed
   }
 
   /** Runs an operation on every non-source handle; failures are reported, not thrown. */

@@ -33,7 +33,9 @@ export class WritePath {
       tagVersion ?? (options.tags.length === 0 ? 0 : await this.layers.tags.stampFor(options.tags))
     const entry = createEntry(value, options, Date.now(), stamp)
     const version = await this.layers.onSource('set', (source) => source.set(key, region, entry))
-    await this.afterWrite(key, region, { ...entry, version }, skipBackplane)
+    // The entry is this write's own: an in-process source that keeps it has written the same version.
+    entry.version = version
+    await this.afterWrite(key, region, entry, skipBackplane)
   }
 
   /** `skipL2`: the value goes to this instance's local layers only, and nobody is told. */
