@@ -9,8 +9,8 @@ import {
 export interface MemoryHandleOptions {
   /**
    * Most entries kept; past it, the least recently used entry is dropped.
-   * The LRU reserves its index for this many entries up front (a few bytes
-   * each), so size it to what you expect to hold.
+   * The LRU's arrays grow with the entries held (doubling, up to this limit),
+   * so a generous limit costs nothing up front.
    * @default 10_000
    */
   maxEntries?: number

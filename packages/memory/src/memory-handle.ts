@@ -5,7 +5,7 @@ import {
   type HandleContext,
   slide,
 } from '@cacheplane/core'
-import { LRUCache } from 'lru-cache'
+import { CompactLru } from './compact-lru.js'
 import { LockTable } from './lock-table.js'
 import {
   type MemoryHandleOptions,
@@ -28,9 +28,9 @@ const capabilities: HandleCapabilities = Object.freeze({
 })
 
 /**
- * An in-process handle on `lru-cache`: the L1 of a cache. It keeps the entry
- * objects it is given (no copy, no serialization) and answers synchronously,
- * so a cache's L1 hit never waits for a promise.
+ * An in-process handle on an LRU of its own (decision 0009): the L1 of a
+ * cache. It keeps the entry objects it is given (no copy, no serialization)
+ * and answers synchronously, so a cache's L1 hit never waits for a promise.
  *
  * A `set` of an entry with version 0 writes the assigned version into that
  * entry object.
@@ -43,24 +43,23 @@ export function memoryHandle(options?: MemoryHandleOptions): MemoryHandle {
 }
 
 /*
- * Physical expiry is checked lazily against `entry.staleUntil` on access, not
- * with lru-cache's per-item `ttl`. Measured on Node 20: a plain `lru.get` is
- * ~26 ns and allocates nothing; with `ttl` it is ~50 ns, because lru-cache reads
- * `performance.now()` and re-arms a timer every `ttlResolution` ms to cache it.
- * Our check costs one `Date.now()` (~45 ns, and V8 boxes the result) and only
- * for entries that can die (finite `staleUntil`, or sliding); a caller that
- * passes `now` pays nothing (~36 ns a hit, no allocation). It keeps a single
- * clock (the entries' own `Date.now()` times), follows sliding and `expire`
- * without touching the LRU, and arms no timers, so fake timers and
- * `vi.setSystemTime` see exactly what the cache sees. Dead entries left unread
- * are pushed out by `maxEntries` like any cold entry.
+ * Physical expiry is checked lazily against `entry.staleUntil` on access; the
+ * LRU has no clock and no per-entry TTL (lru-cache's `ttl` doubled its `get`,
+ * to ~50 ns, by reading `performance.now()` behind a re-armed timer). Our check
+ * costs one `Date.now()` (~45 ns, and V8 boxes the result) and only for entries
+ * that can die (finite `staleUntil`, or sliding); a caller that passes `now`
+ * pays nothing and allocates nothing. It keeps a single clock (the entries' own
+ * `Date.now()` times), follows sliding and `expire` without touching the LRU,
+ * and arms no timers, so fake timers and `vi.setSystemTime` see exactly what
+ * the cache sees. Dead entries left unread are pushed out by `maxEntries` like
+ * any cold entry.
  */
 class LruMemoryHandle implements MemoryHandle {
   readonly specificationVersion = 'v1'
   readonly kind = 'memory'
   readonly capabilities = capabilities
   readonly backplaneSource: boolean
-  readonly #lru: LRUCache<StoreKey, CacheEntry>
+  readonly #lru: CompactLru<StoreKey, CacheEntry>
   readonly #regions = new RegionIndex()
   readonly #maxBytes: number | undefined
   readonly #sizeOf: (entry: CacheEntry) => number
@@ -75,14 +74,11 @@ class LruMemoryHandle implements MemoryHandle {
     this.backplaneSource = options.backplaneSource
     this.#maxBytes = options.maxBytes
     this.#sizeOf = options.sizeOf ?? estimateEntrySize
-    this.#lru = new LRUCache<StoreKey, CacheEntry>({
-      max: options.maxEntries,
-      ...(options.maxBytes === undefined ? {} : { maxSize: options.maxBytes }),
-      // Keeps the region index in step with evictions and deletes. Reason
-      // 'set' is a replacement of the value under the same key: the key stays.
-      dispose: (_entry, storeKey, reason) => {
-        if (reason !== 'set' && typeof storeKey !== 'string') this.#regions.forget(storeKey)
-      },
+    this.#lru = new CompactLru<StoreKey, CacheEntry>({
+      maxEntries: options.maxEntries,
+      maxBytes: options.maxBytes,
+      // Evictions only: the handle's own deletes go through #remove.
+      onEvict: (storeKey) => this.#forget(storeKey),
     })
   }
 
@@ -147,7 +143,7 @@ class LruMemoryHandle implements MemoryHandle {
     if (storeKey === undefined) return false
     const entry = this.#lru.peek(storeKey)
     if (entry === undefined) return false
-    this.#lru.delete(storeKey)
+    this.#remove(storeKey)
     return !isDead(entry, Date.now())
   }
 
@@ -164,6 +160,7 @@ class LruMemoryHandle implements MemoryHandle {
   }
 
   clearRegion(region: string): void {
+    // `take` has dropped the region's keys from the index already.
     const storeKeys = this.#regions.take(region)
     if (storeKeys === undefined) return
     for (const storeKey of storeKeys) this.#lru.delete(storeKey)
@@ -237,7 +234,7 @@ class LruMemoryHandle implements MemoryHandle {
     if (entry.staleUntil === Number.POSITIVE_INFINITY && entry.sliding <= 0) return entry
     const time = now ?? Date.now()
     if (time >= entry.staleUntil) {
-      this.#lru.delete(storeKey)
+      this.#remove(storeKey)
       return undefined
     }
     // Only a fresh entry slides: an expired one must not come back to life on a read.
@@ -252,10 +249,20 @@ class LruMemoryHandle implements MemoryHandle {
     const entry = this.#lru.peek(storeKey)
     if (entry === undefined) return undefined
     if (isDead(entry, now)) {
-      this.#lru.delete(storeKey)
+      this.#remove(storeKey)
       return undefined
     }
     return entry
+  }
+
+  /** Deletes from the LRU and the region index together (the LRU reports evictions only). */
+  #remove(storeKey: StoreKey): void {
+    this.#lru.delete(storeKey)
+    this.#forget(storeKey)
+  }
+
+  #forget(storeKey: StoreKey): void {
+    if (typeof storeKey !== 'string') this.#regions.forget(storeKey)
   }
 
   #find(key: string, region: string | undefined): StoreKey | undefined {
@@ -282,14 +289,13 @@ class LruMemoryHandle implements MemoryHandle {
       return
     }
     const size = this.#measure(entry)
-    // Checked here, not left to lru-cache, which would drop the old value with
-    // reason 'set' and leave the region index unable to tell it from a replacement.
+    // Checked before interning, so that a refused entry leaves no region key behind.
     if (size > this.#maxBytes) {
       this.delete(key, region)
       return
     }
     const storeKey = region === undefined ? key : this.#regions.intern(region, key)
-    this.#lru.set(storeKey, entry, { size })
+    this.#lru.set(storeKey, entry, size)
   }
 
   #measure(entry: CacheEntry): number {

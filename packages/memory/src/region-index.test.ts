@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { foreverEntry } from '../test/entries.js'
+import { describe, expect, it, vi } from 'vitest'
+import { foreverEntry, makeEntry } from '../test/entries.js'
 import { seededRandom } from './chaos.js'
 import { memoryHandle, regionIndexSizes } from './memory-handle.js'
 import type { MemoryHandle } from './memory-handle-types.js'
@@ -134,6 +134,40 @@ describe('memoryHandle: the region index follows the LRU', () => {
     handle.clearRegion('even')
     expect(handle.size).toBe(2)
     expect(handle.get('k9', 'odd')?.value).toBe(9)
+  })
+
+  // The LRU reports evictions only: every delete of the handle forgets its key itself.
+  it('forgets the keys of deletes, of entries found dead, and of refused writes', () => {
+    vi.useFakeTimers()
+    try {
+      const handle = memoryHandle({ maxBytes: 100, sizeOf: (entry) => entry.value as number })
+      const dying = () => makeEntry(1, { ttl: 1_000 })
+      for (const key of ['get', 'getMany', 'add', 'cas', 'expire', 'set']) {
+        handle.set(key, 'r', dying())
+      }
+      handle.set('deleted', 'r', foreverEntry(1))
+      handle.set('deletedMany', 'r', foreverEntry(1))
+      handle.set('kept', 'r', foreverEntry(1))
+      expect(regionIndexSizes(handle)).toEqual(new Map([['r', 9]]))
+      vi.advanceTimersByTime(1_000)
+      expect(handle.get('get', 'r')).toBeUndefined()
+      expect(handle.getMany(['getMany'], 'r')).toEqual([undefined])
+      expect(handle.add('add', 'r', foreverEntry(1))).toBeGreaterThan(0)
+      expect(handle.compareAndSet('cas', 'r', foreverEntry(1), 0)).toBeGreaterThan(0)
+      expect(handle.expire('expire', 'r', Date.now())).toBe(false)
+      handle.set('set', 'r', makeEntry(1, { ttl: -1 }))
+      handle.set('big', 'r', foreverEntry(101))
+      expect(handle.delete('deleted', 'r')).toBe(true)
+      expect(handle.deleteMany(['deletedMany'], 'r')).toBe(1)
+      expect(regionIndexSizes(handle)).toEqual(new Map([['r', 3]]))
+      expect(handle.size).toBe(3)
+      handle.delete('add', 'r')
+      handle.delete('cas', 'r')
+      handle.delete('kept', 'r')
+      expect(regionIndexSizes(handle).size).toBe(0)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it.each([
