@@ -133,9 +133,9 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
       return this.rejectCall(key, region)
     const now = coarseNow()
     const entry = this.readTop(key, region, now)
-    if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry, now)) {
+    if (entry !== undefined && this.usableTop(entry, now)) {
       this.l1Hits++
-      return this.settled(entry)
+      return this.settled(entry as CacheEntry)
     }
     if (options !== undefined && options.skipL2 === true) return this.readTopOnly(entry)
     return this.lookup(key, region, entry).then((found) => this.settleRead(key, region, found))
@@ -148,9 +148,9 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
       throw invalidKeyError(key, region, this.maxKeyLength)
     const now = coarseNow()
     const entry = this.readTop(key, region, now)
-    if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry, now)) {
+    if (entry !== undefined && this.usableTop(entry, now)) {
       this.l1Hits++
-      return entry.value as T
+      return (entry as CacheEntry).value as T
     }
     return undefined
   }
@@ -161,8 +161,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
       return this.rejectCall(key, region)
     const now = coarseNow()
     const entry = this.readTop(key, region, now)
-    if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry, now))
-      return true
+    if (entry !== undefined && this.usableTop(entry, now)) return true
     const found = await this.lookup(key, region, entry)
     if (found.failure !== undefined) throw found.failure
     return found.entry !== undefined
@@ -178,9 +177,9 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
       return this.rejectCall(key, region)
     const now = coarseNow()
     const entry = this.readTop(key, region, now)
-    if (entry !== undefined && !(entry instanceof Promise) && this.usableTop(entry, now)) {
+    if (entry !== undefined && this.usableTop(entry, now)) {
       this.l1Hits++
-      return this.settled(entry) as Promise<T>
+      return this.settled(entry as CacheEntry) as Promise<T>
     }
     if (typeof factory !== 'function') {
       return Promise.reject(
@@ -513,12 +512,18 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     return local.settled
   }
 
-  /** Fresh, not marked stale, and (for an entry with tags) known here not to be invalidated. */
-  private usableTop(entry: CacheEntry, now: number): boolean {
+  /**
+   * Fresh, not marked stale, and (for an entry with tags) known here not to be
+   * invalidated. An L1 that answered with a promise is not usable yet: a
+   * promise has no `expiresAt`, so the first test fails without an
+   * `instanceof` on the hit path, and `lookup` waits for it.
+   */
+  private usableTop(entry: CacheEntry | Promise<CacheEntry | undefined>, now: number): boolean {
     return (
-      entry.expiresAt > now &&
+      (entry as CacheEntry).expiresAt > now &&
       (!this.topIsLocal || (entry as LocalEntry).generation === this.layers.generation) &&
-      (entry.tags.length === 0 || this.layers.tags.check(entry, now) === TagVerdict.Valid)
+      ((entry as CacheEntry).tags.length === 0 ||
+        this.layers.tags.check(entry as CacheEntry, now) === TagVerdict.Valid)
     )
   }
 
