@@ -18,7 +18,12 @@ const MAX_RECHECK = 1_000
 
 let owners = 0
 
-/** A lock held by this instance: its lease is renewed until it is released. @internal */
+/**
+ * A lock held by this instance: its lease is renewed until it is released,
+ * but not past `maxWait`: by then the waiters run their own factories anyway,
+ * and a factory that never settles must not hold the key forever.
+ * @internal
+ */
 export class HeldLock {
   private readonly renewTimer: NodeJS.Timeout
   private released = false
@@ -29,10 +34,16 @@ export class HeldLock {
     private readonly region: string | undefined,
     private readonly owner: string,
     lease: number,
+    maxWait: number,
     private readonly onError: (error: CacheplaneError) => void,
   ) {
+    const renewUntil = Date.now() + maxWait
     this.renewTimer = setInterval(
       () => {
+        if (Date.now() >= renewUntil) {
+          clearInterval(this.renewTimer)
+          return
+        }
         this.layers
           .onSource('acquireLock', (source) => source.acquireLock!(key, region, owner, lease))
           .catch((error: unknown) => this.onError(lockError(error, 'renew')))
@@ -99,7 +110,7 @@ export async function acquireOrWait(
         return { kind: 'gaveUp', timedOut: false }
       }
       if (acquired) {
-        const lock = new HeldLock(layers, key, region, owner, settings.lease, onError)
+        const lock = new HeldLock(layers, key, region, owner, settings.lease, settings.maxWait, onError)
         // The value may have landed between this caller's miss and its lock.
         const entry = await readBelowTop(layers, key, region)
         if (entry !== undefined) {
@@ -133,7 +144,7 @@ export async function tryLock(
     const acquired = await layers.onSource('acquireLock', (source) =>
       source.acquireLock!(key, region, owner, settings.lease),
     )
-    return acquired ? new HeldLock(layers, key, region, owner, settings.lease, onError) : undefined
+    return acquired ? new HeldLock(layers, key, region, owner, settings.lease, settings.maxWait, onError) : undefined
   } catch (error) {
     onError(lockError(error, 'acquire'))
     // Refreshing unlocked beats not refreshing: the value is stale already.

@@ -7,6 +7,7 @@ import {
   type Fleet,
   fleetUp,
   isCacheplaneError,
+  waitFor,
 } from './support.js'
 
 let fleet: Fleet<string> | undefined
@@ -141,6 +142,32 @@ describe('fleet-wide stampede protection (fleetLock)', () => {
     open()
     await expect(failing).rejects.toThrow('database down')
     expect(await waiting).toBe('waiter ran it')
+  })
+
+  it('stops renewing the lease of a factory that never settles after maxWait', async () => {
+    const shared = memoryHandle()
+    const cache = createCache<string>({
+      name: 'hung',
+      handles: [memoryHandle(), shared],
+      fleetLock: { lease: 100, maxWait: 300 },
+    })
+    try {
+      void cache.getOrSet('k', () => new Promise<string>(() => undefined))
+      await waitFor(
+        () => shared.acquireLock!('k', undefined, 'probe', 1) === false,
+        'the hung factory holds the lock',
+      )
+      const heldSince = Date.now()
+      await waitFor(
+        () => shared.acquireLock!('k', undefined, 'next', 60_000) === true,
+        'the lease runs out once renewals stop',
+        5_000,
+      )
+      // Renewed for maxWait (300 ms), then one lease (100 ms) more at most.
+      expect(Date.now() - heldSince).toBeGreaterThanOrEqual(200)
+    } finally {
+      await cache.close()
+    }
   })
 
   it('applies the hard timeout to the wait', async () => {
