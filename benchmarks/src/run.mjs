@@ -13,6 +13,7 @@ import { findings } from './findings.mjs'
 import { formatNumber, machine, table } from './harness.mjs'
 import { backplaneMemoryBenchmark } from './measures/backplane-memory.mjs'
 import { backplaneRedisBenchmark } from './measures/backplane-redis.mjs'
+import { fleetLockBenchmark } from './measures/fleet-lock.mjs'
 import { l1Benchmark } from './measures/l1.mjs'
 import { l2Benchmark } from './measures/l2.mjs'
 import { memoryBenchmark } from './measures/memory.mjs'
@@ -26,6 +27,7 @@ import { versionTable } from './versions.mjs'
  * @property {boolean} smoke
  * @property {import('./redis-server.mjs').BenchRedis} redis
  * @property {{ available: { entry: import('./clients.mjs').ClientEntry, adapter: import('./clients.mjs').CacheplaneAdapter }[], missing: { entry: import('./clients.mjs').ClientEntry, reason: string }[], clients: import('./clients.mjs').ClientEntry[] }} adapters
+ * @property {Record<string, MeasureResult>} results The measures run so far, by id (a measure may quote another's figures).
  */
 
 /**
@@ -50,6 +52,11 @@ const measures = [
     id: 'stampede',
     title: '6. Stampede: 1000 concurrent `getOrSet` on one key',
     run: stampedeBenchmark,
+  },
+  {
+    id: 'fleet-lock',
+    title: '6b. `getOrSet` with and without fleet-wide locking',
+    run: fleetLockBenchmark,
   },
   { id: 'codec', title: 'Backplane codec', run: codecBenchmark },
 ]
@@ -80,7 +87,7 @@ try {
     console.log(`[bench] ${entry.adapterPackage} skipped: ${reason}`)
   }
   /** @type {MeasureContext} */
-  const context = { smoke, redis, adapters }
+  const context = { smoke, redis, adapters, results: {} }
   for (const entry of selected) {
     const measureStarted = Date.now()
     console.log(`\n[bench] ${entry.title} ...`)
@@ -98,6 +105,7 @@ try {
       }
       console.log(`[bench] ${entry.id} took ${formatNumber(seconds, 1)} s`)
       sections.push({ ...entry, result })
+      context.results[entry.id] = result
     } catch (error) {
       console.error(`[bench] ${entry.id} FAILED:`, error)
       failures.push(entry.id)

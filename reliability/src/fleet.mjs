@@ -6,7 +6,7 @@
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-const workerScript = fileURLToPath(new URL('./worker.mjs', import.meta.url))
+const scenarioWorker = fileURLToPath(new URL('./worker.mjs', import.meta.url))
 const live = new Set()
 
 function killQuietly(pid, signal = 'SIGKILL') {
@@ -32,15 +32,17 @@ export function isAlive(pid) {
 }
 
 class Worker {
-  constructor(name, config, onLog, lifetime) {
+  constructor(name, config, onLog, lifetime, script) {
     this.name = name
     this.config = config
     this.closing = false
+    /** @type {string | undefined} Set by `Fleet.configure`. */
+    this.instanceId = undefined
     this.lost = false
     this.waiters = new Map()
     this.nextRequest = 0
     this.output = ''
-    this.child = fork(workerScript, [], {
+    this.child = fork(script, [], {
       execArgv: ['--expose-gc'],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, RELIABILITY_WORKER_LIFETIME: String(lifetime) },
@@ -71,8 +73,12 @@ class Worker {
       if (waiter === undefined) return
       this.waiters.delete(message.id)
       if (message.type === waiter.reply) waiter.resolve(message)
-      else
-        waiter.reject(new Error(`worker ${name}: "${message.type}" instead of "${waiter.reply}"`))
+      else {
+        const detail = typeof message.message === 'string' ? `: ${message.message}` : ''
+        waiter.reject(
+          new Error(`worker ${name}: "${message.type}" instead of "${waiter.reply}"${detail}`),
+        )
+      }
     })
     // A worker that died makes send fail; its exit is what gets reported.
     this.child.on('error', () => {})
@@ -110,9 +116,10 @@ export class Fleet {
   /**
    * @param {{ name: string, config: object }[]} specs
    * @param {(worker: Worker, batch: object) => void} onLog
+   * @param {{ lifetime?: number, script?: string }} [options] `script`: the worker's module (default: the scenario worker).
    */
-  constructor(specs, onLog, { lifetime = 600_000 } = {}) {
-    this.workers = specs.map((spec) => new Worker(spec.name, spec.config, onLog, lifetime))
+  constructor(specs, onLog, { lifetime = 600_000, script = scenarioWorker } = {}) {
+    this.workers = specs.map((spec) => new Worker(spec.name, spec.config, onLog, lifetime, script))
   }
 
   /** Configures every worker; resolves once all are subscribed to the backplane. */

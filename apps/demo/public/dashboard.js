@@ -212,8 +212,8 @@ function buildOnce(state) {
   const supportsTags = state.instances[0]?.supportsTags === true
   $('[data-global="invalidate-tags"]').disabled = !supportsTags
   $('#tags-note').textContent = supportsTags
-    ? ''
-    : 'Not yet: @cacheplane/core has no invalidateTags (the design lists it). Entries are already tagged by brand.'
+    ? 'Every record is tagged with its brand and category.'
+    : 'This build of @cacheplane/core has no invalidateTags.'
 }
 
 function render(state) {
@@ -292,13 +292,17 @@ function renderEntry(entry) {
     const announced = entry.versionAnnounced ? ` (v${entry.versionAnnounced} announced)` : ''
     return `<tr ${attributes}><td class="key">${escapeHtml(entry.id)}</td><td>v${entry.version}</td><td colspan="2" class="why">evicted at ${clock(entry.time)} by a frame from ${escapeHtml(entry.sender)}${announced}</td><td><span class="state">evicted</span></td></tr>`
   }
+  if (entry.state === 'invalidated') {
+    return `<tr ${attributes}><td class="key">${escapeHtml(entry.id)}</td><td>v${entry.version}</td><td colspan="2" class="why">tag ${escapeHtml(entry.tag)} invalidated by ${escapeHtml(entry.by)} at ${clock(entry.time)}: the next read misses</td><td><span class="state">invalidated</span></td></tr>`
+  }
   const fresh =
     entry.ttlMs === null
       ? '∞'
       : entry.state === 'fresh'
         ? `${(entry.ttlMs / 1000).toFixed(0)} s`
         : '–'
-  return `<tr ${attributes}><td class="key">${escapeHtml(entry.id)}</td><td>v${entry.version}</td><td class="value">${escapeHtml(describeValue(entry))}</td><td>${fresh}</td><td><span class="state">${entry.state}</span></td></tr>`
+  const tags = entry.tags?.length ? ` title="tags: ${escapeHtml(entry.tags.join(', '))}"` : ''
+  return `<tr ${attributes}${tags}><td class="key">${escapeHtml(entry.id)}</td><td>v${entry.version}</td><td class="value">${escapeHtml(describeValue(entry))}</td><td>${fresh}</td><td><span class="state">${entry.state}</span></td></tr>`
 }
 
 function describeValue(entry) {

@@ -3,8 +3,16 @@ import { PRODUCT_IDS, REGIONS } from './catalog-database.mjs'
 import { HttpError } from './http.mjs'
 
 const seed = JSON.parse(readFileSync(new URL('./catalog-seed.json', import.meta.url), 'utf8'))
-/** Brands never change in this catalog, so an entry's tags are known before it is loaded. */
-const brandOf = (id) => seed.products[id]?.brand
+/**
+ * Every record of a product (product, price, stock) carries its brand and
+ * category as tags, so `invalidateTags(['brand:acme'])` drops all of acme's
+ * records on every instance. Neither ever changes in this catalog, so the tags
+ * are known before a record is loaded.
+ */
+const tagsOf = (id) => {
+  const product = seed.products[id]
+  return [`brand:${product.brand}`, `category:${product.category}`]
+}
 
 /**
  * The catalog application: what one instance does with its cache and the slow
@@ -40,7 +48,7 @@ export class CatalogService {
         loaded = true
         return this.database.load(region, id)
       },
-      { region, tags: [`brand:${brandOf(id)}`] },
+      { region, tags: tagsOf(id) },
     )
     const ms = performance.now() - started
     let source = 'L2'
@@ -78,7 +86,7 @@ export class CatalogService {
       price.amount = amount
       return { product, price }
     })
-    const tags = [`brand:${brandOf(id)}`]
+    const tags = tagsOf(id)
     await Promise.all([
       this.cache.set(id, result.product, { region: 'products', tags }),
       this.cache.set(id, result.price, { region: 'prices', tags }),
@@ -98,7 +106,7 @@ export class CatalogService {
       record.quantity -= 1
       return record
     })
-    await this.cache.set(id, stock, { region: 'stock' })
+    await this.cache.set(id, stock, { region: 'stock', tags: tagsOf(id) })
     this.observer.note(`sold one of product ${id}: ${stock.quantity} left`)
     return stock
   }
@@ -110,7 +118,7 @@ export class CatalogService {
     return { region }
   }
 
-  /** Whether this version of the cache has `invalidateTags` (the design lists it; core may not have it yet). */
+  /** Whether this `@cacheplane/core` has `invalidateTags` (builds from before it do not): the dashboard disables its button otherwise. */
   get supportsTags() {
     return typeof this.cache.invalidateTags === 'function'
   }

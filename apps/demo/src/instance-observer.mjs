@@ -8,6 +8,7 @@ const EVICTED_SHOWN_MS = 20_000
 const CACHE_EVENTS = [
   'cacheCleared',
   'regionCleared',
+  'tagsInvalidated',
   'backplaneDisconnected',
   'backplaneRecovered',
   'messagesMissed',
@@ -37,6 +38,12 @@ export class InstanceObserver {
     this.seq = 0
     /** Entries that the cache has marked stale since they were stored (messages were missed). */
     this.staleEntries = new WeakSet()
+    /**
+     * Entries one of whose tags was invalidated since they were stored, with
+     * the tag, who invalidated it, and when. They stay in L1 (nothing is
+     * scanned) but the next read of each misses.
+     */
+    this.invalidatedEntries = new WeakMap()
     /** `region:key` → why and when the backplane evicted it. */
     this.evictions = new Map()
     this.transport = undefined
@@ -114,17 +121,32 @@ export class InstanceObserver {
     if (name === 'backplaneDisconnected') this.startDegraded()
     if (name === 'backplaneRecovered') this.stopDegraded()
     const frame = this.transport?.currentFrame
+    const hit = name === 'tagsInvalidated' ? this.markInvalidated(event, frame) : undefined
     this.push({
       type: 'event',
       at: monotonicMicros(),
       time: Date.now(),
       name,
-      text: describeEvent(name, event, frame),
+      text: describeEvent(name, event, frame, hit),
       detail:
         name === 'error'
           ? { code: event.code, message: event.message }
           : { ...event, cause: undefined, sender: frame?.sender },
     })
+  }
+
+  /** Marks the L1 entries that carry one of the invalidated tags; returns their ids. */
+  markInvalidated(event, frame) {
+    const by = event.origin === 'remote' ? (frame?.sender ?? 'another instance') : this.name
+    const time = Date.now()
+    const hit = []
+    for (const [id, entry] of this.l1Entries()) {
+      const tag = event.tags.find((candidate) => entry.tags.includes(candidate))
+      if (tag === undefined) continue
+      this.invalidatedEntries.set(entry, { tag, by, time })
+      hit.push(id)
+    }
+    return hit
   }
 
   /** The cache stops trusting what L1 held once it has been degraded for `degradedTtl`; so does the view. */
@@ -174,8 +196,10 @@ export class InstanceObserver {
     const held = this.l1Entries()
     for (const [id, entry] of held) {
       const [region, key] = id.split(':')
+      const invalidated = this.invalidatedEntries.get(entry)
       let state = 'fresh'
-      if (this.staleEntries.has(entry)) state = 'stale'
+      if (invalidated !== undefined) state = 'invalidated'
+      else if (this.staleEntries.has(entry)) state = 'stale'
       else if (entry.expiresAt <= now) state = 'expired'
       rows.push({
         id,
@@ -184,7 +208,9 @@ export class InstanceObserver {
         version: entry.version,
         state,
         value: entry.value,
+        tags: entry.tags,
         ttlMs: Number.isFinite(entry.expiresAt) ? Math.max(0, entry.expiresAt - now) : null,
+        ...invalidated,
       })
     }
     for (const [id, eviction] of this.evictions) {
@@ -230,13 +256,15 @@ function changedVersion(summary, region, key) {
   return undefined
 }
 
-function describeEvent(name, event, frame) {
+function describeEvent(name, event, frame, hit = []) {
   const from = frame === undefined ? '' : ` from ${frame.sender}`
   switch (name) {
     case 'cacheCleared':
       return `cache cleared${from}`
     case 'regionCleared':
       return `region "${event.region}" cleared${event.origin === 'remote' ? from : ' here'}`
+    case 'tagsInvalidated':
+      return `tag${event.tags.length > 1 ? 's' : ''} ${event.tags.join(', ')} invalidated${event.origin === 'remote' ? from : ' here'}: ${hit.length === 0 ? 'no L1 entry carries it' : `${hit.length} L1 entr${hit.length === 1 ? 'y' : 'ies'} now miss (${hit.join(', ')})`}`
     case 'backplaneDisconnected':
       return `backplane down (${event.reason}): degraded, L1 entries live at most degradedTtl`
     case 'backplaneRecovered':

@@ -1,6 +1,7 @@
 // The dashboard in a real browser (Debian's Chromium through playwright-core):
-// an update on instance 1 makes instances 2 and 3 evict their L1 copies, and
-// the page shows it. Every wait is on DOM state with a deadline.
+// an update on instance 1 makes instances 2 and 3 evict their L1 copies, a tag
+// invalidated on instance 1 makes every instance miss its entries, and the
+// page shows both. Every wait is on DOM state with a deadline.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -43,19 +44,27 @@ describe.skipIf(chromiumLookup.skip !== undefined)('the dashboard in Chromium', 
   })
 
   it('shows instances 2 and 3 evict an entry that instance 1 updates', async () => {
+    await explainingFailure('dashboard-failure.png', () => updateAndWatchEviction(demo!.url))
+  })
+
+  it('shows every instance miss the entries of a tag that instance 1 invalidates', async () => {
+    await explainingFailure('dashboard-tags-failure.png', invalidateTagAndWatchMisses)
+  })
+
+  /** Runs the steps; on failure, leaves what the page and the demo showed for whoever reads it. */
+  async function explainingFailure(file: string, steps: () => Promise<void>) {
     try {
-      await updateAndWatchEviction(demo!.url)
+      await steps()
     } catch (error) {
-      // What the page and the demo showed, for whoever reads the failure.
       mkdirSync(join(packageDir, 'test-results'), { recursive: true })
-      const picture = join(packageDir, 'test-results', 'dashboard-failure.png')
+      const picture = join(packageDir, 'test-results', file)
       await page.screenshot({ path: picture, fullPage: true }).catch(() => undefined)
       console.error(
         `[demo test] screenshot: ${picture}\n[demo test] the demo printed:\n${demo?.output()}`,
       )
       throw error
     }
-  })
+  }
 
   async function updateAndWatchEviction(url: string) {
     await page.goto(url)
@@ -133,5 +142,59 @@ describe.skipIf(chromiumLookup.skip !== undefined)('the dashboard in Chromium', 
     const wanted = process.env.CACHEPLANE_DEMO_SCREENSHOT
     if (wanted) paths.push(resolve(packageDir, wanted))
     for (const path of paths) await page.screenshot({ path, fullPage: true })
+  }
+
+  async function invalidateTagAndWatchMisses() {
+    // brand:acme tags products 1 and 2: their product, price and stock records.
+    const acme = ['products', 'prices', 'stock'].flatMap((region) =>
+      ['1', '2'].map((id) => `${region}:${id}`),
+    )
+    const row = (index: number, entry: string, state: string) =>
+      `[data-instance="${index}"] tr[data-entry="${entry}"][data-state="${state}"]`
+    await page.click('[data-global="read-all"]')
+    for (const index of [1, 2, 3]) {
+      for (const entry of acme) await page.waitForSelector(row(index, entry, 'fresh'), DEADLINE)
+    }
+
+    await page.selectOption('#tag', 'brand:acme')
+    expect(await page.isDisabled('[data-global="invalidate-tags"]')).toBe(false)
+    await page.click('[data-global="invalidate-tags"]')
+
+    // Every instance still holds acme's entries, but knows they miss; the others stay fresh.
+    for (const index of [1, 2, 3]) {
+      for (const entry of acme) {
+        await page.waitForSelector(row(index, entry, 'invalidated'), DEADLINE)
+      }
+      expect(await page.locator(row(index, 'prices:3', 'fresh')).count()).toBe(1)
+    }
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('#frames tr[data-sender="instance-1"]')].some(
+          (frame) =>
+            frame.textContent?.includes('tags invalidated brand:acme') &&
+            /instance-2 \d+\.\d+ ms/.test(frame.textContent) &&
+            /instance-3 \d+\.\d+ ms/.test(frame.textContent),
+        ),
+      undefined,
+      DEADLINE,
+    )
+    await page.screenshot({
+      path: join(packageDir, 'test-results', 'dashboard-tags.png'),
+      fullPage: true,
+    })
+
+    // The next reads: instance 1 loads acme's 6 records from the database, the others find
+    // what it stored in L2; every other record is still an L1 hit everywhere.
+    await page.click('[data-global="read-all"]')
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('#status')?.textContent ?? '').includes(
+          'instance-1: 12 from L1, 0 from L2, 6 from the database; ' +
+            'instance-2: 12 from L1, 6 from L2, 0 from the database; ' +
+            'instance-3: 12 from L1, 6 from L2, 0 from the database',
+        ),
+      undefined,
+      DEADLINE,
+    )
   }
 })

@@ -1,5 +1,6 @@
 // The second process of the 2-process stampede (forked by stampede.mjs): the
-// same cache on the same Redis; on `go`, the same burst of getOrSet on the same key.
+// same cache on the same Redis; on `go`, the same burst of getOrSet on the same key
+// (with fleet-wide locking when the message says so).
 import { availableAdapters } from '../clients.mjs'
 import { cacheplaneOnRedis } from '../systems.mjs'
 import { burst } from './stampede-burst.mjs'
@@ -15,7 +16,11 @@ process.on('message', (message) => {
       system = await cacheplaneOnRedis({ name: message.name, redis: adapter, url: message.url })
       process.send({ type: 'ready' })
     } else if (message.type === 'go') {
-      const outcome = await burst((key, factory) => system.cache.getOrSet(key, factory), message)
+      const options = { fleetLock: message.fleetLock }
+      const outcome = await burst(
+        (key, factory) => system.cache.getOrSet(key, factory, options),
+        message,
+      )
       process.send({ type: 'done', ...outcome })
     } else if (message.type === 'close') {
       await system?.close()
