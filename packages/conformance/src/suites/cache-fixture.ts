@@ -62,6 +62,7 @@ const recordedEvents: CacheEventName[] = [
   'backplaneDisconnected',
   'backplaneRecovered',
   'messagesMissed',
+  'tagsInvalidated',
 ]
 
 export interface CacheFixture {

@@ -1,6 +1,7 @@
 import { CacheplaneError } from '@cacheplane/core'
 import { describe } from 'vitest'
 import { ownFrameCases, raceCases, recoveryCases } from './cache-fault-cases.js'
+import { featureCases } from './cache-feature-cases.js'
 import { type CacheNode, type CacheNodeContext, useCacheNodes } from './cache-fixture.js'
 import { invalidationCases } from './cache-invalidation-cases.js'
 import { isolationCases, protocolCases } from './cache-isolation-cases.js'
@@ -28,10 +29,11 @@ export interface CacheConformanceOptions {
 const suiteName = 'describeCacheConformance'
 
 /**
- * Registers the end-to-end tests (clauses C1-C14): several cache instances
+ * Registers the end-to-end tests (clauses C1-C16): several cache instances
  * on one L2 and one backplane, checked for every kind of invalidation, the
  * load/invalidate race, recovery after a cut backplane, isolation between
- * cache names, and the golden protocol fixtures.
+ * cache names, the golden protocol fixtures, and tags and the fleet-wide lock
+ * (skipped, saying so, when the L2 handle does not declare them).
  *
  * @example
  * describeCacheConformance({
@@ -73,5 +75,6 @@ export function describeCacheConformance(options: CacheConformanceOptions): void
     if (groups.has('recovery')) recoveryCases(fixture)
     if (groups.has('isolation')) isolationCases(fixture)
     if (groups.has('protocol')) protocolCases()
+    if (groups.has('features')) featureCases(fixture)
   })
 }

@@ -102,6 +102,7 @@ export const cacheGroups = [
   'recovery',
   'isolation',
   'protocol',
+  'features',
 ] as const
 export type CacheGroup = (typeof cacheGroups)[number]
 
@@ -120,6 +121,8 @@ export const cacheClauses = {
   C12: 'two caches with different names never invalidate or see each other',
   C13: 'the golden protocol fixtures decode to their frames (and canonical ones encode to their bytes)',
   C14: 'the invalid protocol fixtures are rejected with E_BACKPLANE_DECODE',
+  C15: "invalidateTags on one node makes the tagged entries a miss on every node, and follows an entry's current tags",
+  C16: 'getOrSet with fleetLock on every node at once runs the factory once in the fleet',
 } as const
 export type CacheClause = keyof typeof cacheClauses
 
