@@ -93,12 +93,14 @@ function groupByNode(cluster: Cluster, calls: readonly ScriptCall[]): number[][]
 /**
  * The {@link RedisExecutor} over an ioredis client: `EVALSHA` with
  * binary-safe replies, one pipeline per node for a batch, and
- * `EVAL` when the server does not know the script yet.
+ * `EVAL` when the server does not know the script yet. ioredis writes each
+ * command as it is issued, unless auto-pipelining collects a turn's commands.
  */
 export function ioredisExecutor(client: IoredisClient): RedisExecutor {
   const cluster = isCluster(client)
   return {
     isCluster: cluster,
+    writesImmediately: client.options.enableAutoPipelining !== true,
     async run(calls) {
       if (calls.length === 1) return [await settle(runAlone(client, calls[0]!))]
       const groups = cluster ? groupByNode(client, calls) : [calls.map((_, index) => index)]

@@ -100,6 +100,39 @@ describe('redisHandle on a cluster', () => {
     expect(await handle.deleteMany(keys, 'region')).toBe(60)
   })
 
+  it('sends concurrent gets per slot, a call per 16 gets of a slot', async () => {
+    const { handle, cacheName } = attachedHandle(client)
+    const layout = { prefix: 'cacheplane', cacheName }
+    const keys = Array.from({ length: 40 }, (_, index) => `key-${index}`)
+    for (const region of [undefined, 'region']) {
+      await handle.setMany(
+        keys.map((key) => ({ key, entry: entry(key) })),
+        region,
+      )
+    }
+    // Loads the get script on every master, so that no EVAL fallback shows in the counts.
+    await handle.getMany(keys, undefined)
+    const masters = client.nodes('master')
+    const scriptCalls = async (work: () => Promise<unknown>) => {
+      await Promise.all(masters.map((node) => node.config('RESETSTAT')))
+      await work()
+      let calls = 0
+      for (const node of masters) {
+        const info = await node.info('commandstats')
+        calls += Number(/^cmdstat_evalsha:calls=(\d+)/m.exec(info)?.[1] ?? 0)
+      }
+      return calls
+    }
+    const getAll = (region: string | undefined) => () =>
+      Promise.all(keys.map((key) => handle.get(key, region)))
+    // A region is one slot: ceil(40 / 16) calls.
+    expect(await scriptCalls(getAll('region'))).toBe(3)
+    // Keys without a region spread: one call per slot, none of them holding 16.
+    const spread = new Set(keys.map((key) => slotOf(entryKeyOf(layout, key, undefined)))).size
+    expect(spread).toBeGreaterThan(30)
+    expect(await scriptCalls(getAll(undefined))).toBe(spread)
+  })
+
   it('clears every bucket on every master and leaves no key without a TTL', async () => {
     const { handle, cacheName } = attachedHandle(client)
     const forever = { expiresAt: Number.POSITIVE_INFINITY, staleUntil: Number.POSITIVE_INFINITY }

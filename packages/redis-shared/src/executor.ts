@@ -21,6 +21,16 @@ export interface RedisExecutor {
    */
   readonly isCluster: boolean
   /**
+   * The client writes each command to the socket as it is issued (ioredis),
+   * not the commands of a turn of the event loop together (node-redis, or
+   * ioredis with `enableAutoPipelining`). The handle then sends concurrent
+   * gets in calls of a few keys as they come, so that Redis runs one call
+   * while the client decodes the replies to another; a client that writes
+   * once per turn would send those calls together and only pay for more.
+   * @default false
+   */
+  readonly writesImmediately?: boolean
+  /**
    * Runs the calls, pipelined where the client can (one round trip per node),
    * with `EVALSHA` and a fallback to `EVAL` on `NOSCRIPT`. Settles with one
    * outcome per call, in order; a failed call does not fail the others.

@@ -32,22 +32,7 @@ export async function runItems(
   items: readonly ScriptItem[],
   headerArgs: readonly string[],
 ): Promise<PromiseSettledResult<unknown>[]> {
-  const chunksBySlot = new Map<number, number[][]>()
-  items.forEach((item, index) => {
-    const slot = executor.isCluster ? slots.of(item.bucket) : 0
-    let chunks = chunksBySlot.get(slot)
-    if (chunks === undefined) {
-      chunks = []
-      chunksBySlot.set(slot, chunks)
-    }
-    let chunk = chunks[chunks.length - 1]
-    if (chunk === undefined || chunk.length >= MAX_ITEMS_PER_CALL) {
-      chunk = []
-      chunks.push(chunk)
-    }
-    chunk.push(index)
-  })
-  const members = [...chunksBySlot.values()].flat()
+  const members = callMembers(executor, slots, items)
   const calls: ScriptCall[] = members.map((indexes) => {
     const keys: string[] = []
     const args: (string | Uint8Array)[] = [...headerArgs]
@@ -76,6 +61,38 @@ export async function runItems(
     })
   })
   return results
+}
+
+/** The items of each call, as indexes: by slot on a Cluster, else in chunks. */
+function callMembers(
+  executor: RedisExecutor,
+  slots: BucketSlots,
+  items: readonly ScriptItem[],
+): number[][] {
+  // The common case, a turn's gets on a standalone server: one call.
+  if (!executor.isCluster && items.length <= MAX_ITEMS_PER_CALL) {
+    const all: number[] = []
+    for (let index = 0; index < items.length; index++) all.push(index)
+    return [all]
+  }
+  const chunksBySlot = new Map<number, number[][]>()
+  items.forEach((item, index) => {
+    const slot = executor.isCluster ? slots.of(item.bucket) : 0
+    let chunks = chunksBySlot.get(slot)
+    if (chunks === undefined) {
+      chunks = []
+      chunksBySlot.set(slot, chunks)
+    }
+    let chunk = chunks[chunks.length - 1]
+    if (chunk === undefined || chunk.length >= MAX_ITEMS_PER_CALL) {
+      chunk = []
+      chunks.push(chunk)
+    }
+    chunk.push(index)
+  })
+  const members: number[][] = []
+  for (const chunks of chunksBySlot.values()) members.push(...chunks)
+  return members
 }
 
 /** The value of a settled outcome, or its error thrown. */
