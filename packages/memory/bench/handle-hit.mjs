@@ -1,4 +1,4 @@
-// What the LRU swap does to a cache's L1 hit: `cache.peek` and
+// What the memory handle's store does to a cache's L1 hit: `cache.peek` and
 // `await cache.get` on 10,000 hot keys, as benchmarks/src/measures/l1.mjs
 // measures them, against a raw lru-cache `get` in the same process.
 //
@@ -7,9 +7,9 @@
 //
 // Three L1s, each in processes of its own (one handle class per process, as in
 // an application, so core's call into the handle stays monomorphic):
-// the memory handle as built in dist/ (on CompactLru since decision 0009), and
+// the memory handle as built in dist/ (on ClockCache, decision 0009), and
 // handle-copy.mjs (the handle's read path) over lru-cache, standing in for the
-// handle before the swap, and over CompactLru. The L1 sits over a
+// handle before its own store, and over ClockCache. The L1 sits over a
 // source that stores nothing (no Redis: an L1 hit never reaches it). Ratios
 // are medians of per-round ratios to the raw get; each L1 runs `repeats`
 // times in turns, and the median run is reported.
@@ -25,19 +25,19 @@ import ts from 'typescript'
 const here = fileURLToPath(new URL('.', import.meta.url))
 const HOT_KEYS = 10_000
 const SAMPLE_MS = 25
-const systems = ['memory handle (dist)', 'handle copy on lru-cache', 'handle copy on CompactLru']
+const systems = ['memory handle (dist)', 'handle copy on lru-cache', 'handle copy on ClockCache']
 
 const [mode, ...rest] = process.argv.slice(2)
 if (mode === 'child') await child(rest[0], Number(rest[1]), rest[2])
 else main(Number(mode ?? 31), Number(rest[0] ?? 3))
 
 function main(rounds, repeats) {
-  const source = readFileSync(join(here, '../src/compact-lru.ts'), 'utf8')
+  const source = readFileSync(join(here, '../src/clock-cache.ts'), 'utf8')
   const { outputText } = ts.transpileModule(source, {
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
   })
-  const folder = mkdtempSync(join(tmpdir(), 'cacheplane-lru-'))
-  const compiled = join(folder, 'compact-lru.mjs')
+  const folder = mkdtempSync(join(tmpdir(), 'cacheplane-clock-'))
+  const compiled = join(folder, 'clock-cache.mjs')
   writeFileSync(compiled, outputText)
   const runs = new Map(systems.map((system) => [system, []]))
   try {
@@ -99,8 +99,8 @@ async function child(system, rounds, compiled) {
         }),
       )
     } else {
-      const { CompactLru } = await import(pathToFileURL(compiled).href)
-      l1 = handleCopy(new CompactLru({ maxEntries, onEvict: regionKeys }))
+      const { ClockCache } = await import(pathToFileURL(compiled).href)
+      l1 = handleCopy(new ClockCache({ maxEntries, onEvict: regionKeys }))
     }
   }
   const cache = createCache({

@@ -1,4 +1,4 @@
-// The design measured against CompactLru and not chosen (docs/decisions/0009):
+// The design measured against the handle's own LRU and not chosen (docs/decisions/0009):
 // the links live on the stored objects themselves, which must be created with
 // `lruKey`, `lruPrev`, `lruNext` and `lruSize` in their literal (see
 // `linkedEntry` in lru.mjs) so that every node has one shape. Only what the

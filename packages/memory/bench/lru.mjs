@@ -1,6 +1,6 @@
-// Micro benchmark for the memory handle's LRU (docs/decisions/0009):
-// lru-cache 11 against CompactLru (src/compact-lru.ts) and against the
-// links-on-entry design (linked-lru.mjs).
+// Micro benchmark for the memory handle's store (docs/decisions/0009):
+// lru-cache 11 against ClockCache (src/clock-cache.ts) and against the
+// links-on-entry LRU (linked-lru.mjs).
 //
 //   node packages/memory/bench/lru.mjs [rounds=31] [entries=100000] [memory repeats=3]
 //
@@ -27,14 +27,14 @@ const here = fileURLToPath(new URL('.', import.meta.url))
 const HOT_KEYS = 10_000
 const SAMPLE_MS = 25
 
-/** Transpiles src/compact-lru.ts into a temporary folder; returns the file and a clean-up. */
+/** Transpiles src/clock-cache.ts into a temporary folder; returns the file and a clean-up. */
 function compileLru() {
-  const source = readFileSync(join(here, '../src/compact-lru.ts'), 'utf8')
+  const source = readFileSync(join(here, '../src/clock-cache.ts'), 'utf8')
   const { outputText } = ts.transpileModule(source, {
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
   })
-  const folder = mkdtempSync(join(tmpdir(), 'cacheplane-lru-'))
-  const file = join(folder, 'compact-lru.mjs')
+  const folder = mkdtempSync(join(tmpdir(), 'cacheplane-clock-'))
+  const file = join(folder, 'clock-cache.mjs')
   writeFileSync(file, outputText)
   return { file, remove: () => rmSync(folder, { recursive: true, force: true }) }
 }
@@ -85,7 +85,7 @@ function productValue(index) {
 let evictedRegionKeys = 0
 
 /** The stores as the handle would configure them: a callback for what leaves by eviction. */
-function stores(CompactLru) {
+function stores(ClockCache) {
   return {
     'lru-cache': {
       create: (maxEntries) =>
@@ -97,9 +97,9 @@ function stores(CompactLru) {
         }),
       entry: (index) => localEntry(productValue(index), index),
     },
-    CompactLru: {
+    ClockCache: {
       create: (maxEntries) =>
-        new CompactLru({
+        new ClockCache({
           maxEntries,
           onEvict: (key) => {
             if (typeof key !== 'string') evictedRegionKeys++
@@ -123,9 +123,9 @@ function stores(CompactLru) {
 async function main(rounds, entries, memoryRepeats) {
   const compiled = compileLru()
   try {
-    const { CompactLru } = await import(pathToFileURL(compiled.file).href)
+    const { ClockCache } = await import(pathToFileURL(compiled.file).href)
     console.log(`Node ${process.version}, ${rounds} rounds of ~${SAMPLE_MS} ms per task\n`)
-    await speed(CompactLru, rounds)
+    await speed(ClockCache, rounds)
     console.log()
     memory(compiled.file, entries, memoryRepeats)
   } finally {
@@ -133,16 +133,16 @@ async function main(rounds, entries, memoryRepeats) {
   }
 }
 
-async function speed(CompactLru, rounds) {
+async function speed(ClockCache, rounds) {
   const operations = [
     ['get', 'get'],
     ['peek', 'peek'],
     ['set, replacing a key', 'setReplace'],
-    ['set, evicting the LRU', 'setEvict'],
+    ['set, evicting', 'setEvict'],
     ['get behind a handle-shaped hit path', 'hitPath'],
   ]
   const byStore = {}
-  for (const [name, store] of Object.entries(stores(CompactLru))) {
+  for (const [name, store] of Object.entries(stores(ClockCache))) {
     const module = await import(`./store-tasks.mjs?store=${encodeURIComponent(name)}`)
     byStore[name] = module.storeTasks({ ...store, keyCount: HOT_KEYS })
   }
@@ -206,9 +206,9 @@ function memory(compiledFile, entries, repeats) {
   const systems = [
     ['Map', 'values'],
     ['lru-cache', 'values'],
-    ['CompactLru', 'values'],
+    ['ClockCache', 'values'],
     ['lru-cache', 'entries'],
-    ['CompactLru', 'entries'],
+    ['ClockCache', 'entries'],
     ['links on entry', 'entries'],
   ].map(([store, holds]) => ({ store, holds, samples: [] }))
   for (let repeat = 0; repeat < repeats; repeat++) {
@@ -270,7 +270,7 @@ function memory(compiledFile, entries, repeats) {
 
 async function memoryChild(system, entries, compiledFile) {
   if (typeof globalThis.gc !== 'function') throw new Error('run with --expose-gc')
-  const { CompactLru } = await import(pathToFileURL(compiledFile).href)
+  const { ClockCache } = await import(pathToFileURL(compiledFile).href)
   const [storeName, holds] = system.split('/')
   const used = () => {
     for (let pass = 0; pass < 4; pass++) globalThis.gc()
@@ -285,7 +285,7 @@ async function memoryChild(system, entries, compiledFile) {
   let store
   if (storeName === 'Map') store = new Map()
   else if (storeName === 'lru-cache') store = new LRUCache({ max: entries })
-  else if (storeName === 'CompactLru') store = new CompactLru({ maxEntries: entries })
+  else if (storeName === 'ClockCache') store = new ClockCache({ maxEntries: entries })
   else store = new LinkedLru({ maxEntries: entries })
   const wrap = storeName === 'links on entry' ? linkedEntry : localEntry
   for (let index = 0; index < entries; index++) {

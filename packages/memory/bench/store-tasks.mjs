@@ -20,7 +20,7 @@ export function storeTasks({ create, entry, keyCount }) {
   for (let index = 0; index < keyCount; index++) replacing.set(keys[index], pools[1][index])
   let replaced = 0
 
-  // Twice as many keys as room: every set inserts and evicts the least recently used.
+  // Twice as many keys as room: every set inserts and evicts one.
   const evicting = create(keyCount)
   const evictKeys = Array.from({ length: keyCount * 2 }, (_, index) => `other:${index}`)
   const evictEntries = evictKeys.map((_, index) => entry(index))
@@ -62,8 +62,8 @@ export function storeTasks({ create, entry, keyCount }) {
 
 /**
  * The shape of an L1 hit today: core's `peek` → `readTop` (in a try/catch) →
- * the handle's `get` → `#read` → the LRU's `get`, with the handle's expiry
- * check. Stands in for the calls around the LRU, whose depth is what stops
+ * the handle's `get` → `#read` → the store's `get`, with the handle's expiry
+ * check. Stands in for the calls around the store, whose depth is what stops
  * lru-cache's `get` from being inlined.
  */
 class HitPath {

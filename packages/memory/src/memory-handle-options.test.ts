@@ -54,7 +54,7 @@ describe('memoryHandle: options', () => {
 })
 
 describe('memoryHandle: limits', () => {
-  it('drops the least recently used entry past maxEntries', () => {
+  it('past maxEntries, drops an entry not read since the hand passed, not one read since', () => {
     const handle = memoryHandle({ maxEntries: 2 })
     handle.set('a', undefined, makeEntry('A'))
     handle.set('b', undefined, makeEntry('B'))
@@ -65,21 +65,26 @@ describe('memoryHandle: limits', () => {
     expect(handle.get('a', undefined)?.value).toBe('A')
   })
 
-  it('drops least recently used entries past maxBytes, as sizeOf counts them', () => {
+  it('past maxBytes, as sizeOf counts them, drops entries not read since the hand passed', () => {
     const handle = memoryHandle({ maxBytes: 100, sizeOf: (entry) => entry.value as number })
     handle.set('a', undefined, makeEntry(40))
     handle.set('b', 'r', makeEntry(40))
     handle.set('c', undefined, makeEntry(40))
+    // Nothing read yet: the first set goes first.
     expect(handle.get('a', undefined)).toBeUndefined()
     expect(handle.get('b', 'r')?.value).toBe(40)
-    expect(handle.get('c', undefined)?.value).toBe(40)
     // Replacing with a bigger value re-counts the key.
     handle.set('c', undefined, makeEntry(60))
-    expect(handle.get('b', 'r')?.value).toBe(40)
+    expect(handle.size).toBe(2)
+    // `b` was read since the hand passed and `c` was not: `c` goes.
     handle.set('d', undefined, makeEntry(1))
     expect(handle.get('c', undefined)).toBeUndefined()
+    expect(handle.get('d', undefined)?.value).toBe(1)
+    // The sweep cleared b's mark and `d` was read since: `b` goes, with its region key.
     handle.set('e', undefined, makeEntry(60))
     expect(handle.get('b', 'r')).toBeUndefined()
+    expect(handle.get('d', undefined)?.value).toBe(1)
+    expect(handle.get('e', undefined)?.value).toBe(60)
     expect(regionIndexSizes(handle).size).toBe(0)
   })
 

@@ -8,16 +8,21 @@ import {
 
 export interface MemoryHandleOptions {
   /**
-   * Most entries kept; past it, the least recently used entry is dropped.
-   * The LRU's arrays grow with the entries held (doubling, up to this limit),
-   * so a generous limit costs nothing up front.
+   * Most entries kept; past it, one entry is dropped by CLOCK (second
+   * chance), an approximation of least recently used: the first entry the
+   * sweep finds not read since it last passed, so an entry read since then
+   * survives the next eviction (unless every entry was read), and an entry
+   * written but never read is never spared. The slot arrays grow with the
+   * entries held (doubling, up to this limit), so a generous limit costs
+   * nothing up front.
    * @default 10_000
    */
   maxEntries?: number
   /**
-   * Most bytes kept, as `sizeOf` counts them; past it, the least recently used
-   * entries are dropped. An entry larger than this is not kept at all (a `set`
-   * of it removes the key).
+   * Most bytes kept, as `sizeOf` counts them; past it, entries are dropped
+   * the same way as for `maxEntries` until the rest fits (never the entry
+   * just written). An entry larger than this is not kept at all (a `set` of
+   * it removes the key).
    * @default undefined (no byte limit; only `maxEntries` bounds the handle)
    */
   maxBytes?: number

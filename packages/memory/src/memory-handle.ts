@@ -5,7 +5,7 @@ import {
   type HandleContext,
   slide,
 } from '@cacheplane/core'
-import { CompactLru } from './compact-lru.js'
+import { ClockCache } from './clock-cache.js'
 import { LockTable } from './lock-table.js'
 import {
   type MemoryHandleOptions,
@@ -28,7 +28,7 @@ const capabilities: HandleCapabilities = Object.freeze({
 })
 
 /**
- * An in-process handle on an LRU of its own (decision 0009): the L1 of a
+ * An in-process handle on a CLOCK store of its own (decision 0009): the L1 of a
  * cache. It keeps the entry objects it is given (no copy, no serialization)
  * and answers synchronously, so a cache's L1 hit never waits for a promise.
  *
@@ -39,27 +39,27 @@ const capabilities: HandleCapabilities = Object.freeze({
  * const cache = createCache({ name: 'products', handles: [memoryHandle({ maxEntries: 10_000 }), redisHandle({ client })] })
  */
 export function memoryHandle(options?: MemoryHandleOptions): MemoryHandle {
-  return new LruMemoryHandle(resolveMemoryHandleOptions(options))
+  return new ClockMemoryHandle(resolveMemoryHandleOptions(options))
 }
 
 /*
  * Physical expiry is checked lazily against `entry.staleUntil` on access; the
- * LRU has no clock and no per-entry TTL (lru-cache's `ttl` doubled its `get`,
+ * store has no timers and no per-entry TTL (lru-cache's `ttl` doubled its `get`,
  * to ~50 ns, by reading `performance.now()` behind a re-armed timer). Our check
  * costs one `Date.now()` (~45 ns, and V8 boxes the result) and only for entries
  * that can die (finite `staleUntil`, or sliding); a caller that passes `now`
  * pays nothing and allocates nothing. It keeps a single clock (the entries' own
- * `Date.now()` times), follows sliding and `expire` without touching the LRU,
+ * `Date.now()` times), follows sliding and `expire` without touching the store,
  * and arms no timers, so fake timers and `vi.setSystemTime` see exactly what
  * the cache sees. Dead entries left unread are pushed out by `maxEntries` like
  * any cold entry.
  */
-class LruMemoryHandle implements MemoryHandle {
+class ClockMemoryHandle implements MemoryHandle {
   readonly specificationVersion = 'v1'
   readonly kind = 'memory'
   readonly capabilities = capabilities
   readonly backplaneSource: boolean
-  readonly #lru: CompactLru<StoreKey, CacheEntry>
+  readonly #entries: ClockCache<StoreKey, CacheEntry>
   readonly #regions = new RegionIndex()
   readonly #maxBytes: number | undefined
   readonly #sizeOf: (entry: CacheEntry) => number
@@ -74,7 +74,7 @@ class LruMemoryHandle implements MemoryHandle {
     this.backplaneSource = options.backplaneSource
     this.#maxBytes = options.maxBytes
     this.#sizeOf = options.sizeOf ?? estimateEntrySize
-    this.#lru = new CompactLru<StoreKey, CacheEntry>({
+    this.#entries = new ClockCache<StoreKey, CacheEntry>({
       maxEntries: options.maxEntries,
       maxBytes: options.maxBytes,
       // Evictions only: the handle's own deletes go through #remove.
@@ -83,7 +83,7 @@ class LruMemoryHandle implements MemoryHandle {
   }
 
   get size(): number {
-    return this.#lru.size
+    return this.#entries.size
   }
 
   attach(context: HandleContext): void {
@@ -108,7 +108,7 @@ class LruMemoryHandle implements MemoryHandle {
   peek(key: string, region: string | undefined): CacheEntry | undefined {
     const storeKey = this.#find(key, region)
     if (storeKey === undefined) return undefined
-    const entry = this.#lru.peek(storeKey)
+    const entry = this.#entries.peek(storeKey)
     if (entry === undefined || isDead(entry, Date.now())) return undefined
     return entry
   }
@@ -141,7 +141,7 @@ class LruMemoryHandle implements MemoryHandle {
   delete(key: string, region: string | undefined): boolean {
     const storeKey = this.#find(key, region)
     if (storeKey === undefined) return false
-    const entry = this.#lru.peek(storeKey)
+    const entry = this.#entries.peek(storeKey)
     if (entry === undefined) return false
     this.#remove(storeKey)
     return !isDead(entry, Date.now())
@@ -155,7 +155,7 @@ class LruMemoryHandle implements MemoryHandle {
   }
 
   clear(): void {
-    this.#lru.clear()
+    this.#entries.clear()
     this.#regions.clear()
   }
 
@@ -163,7 +163,7 @@ class LruMemoryHandle implements MemoryHandle {
     // `take` has dropped the region's keys from the index already.
     const storeKeys = this.#regions.take(region)
     if (storeKeys === undefined) return
-    for (const storeKey of storeKeys) this.#lru.delete(storeKey)
+    for (const storeKey of storeKeys) this.#entries.delete(storeKey)
   }
 
   getMany(keys: readonly string[], region: string | undefined): (CacheEntry | undefined)[] {
@@ -228,7 +228,7 @@ class LruMemoryHandle implements MemoryHandle {
   }
 
   #read(storeKey: StoreKey, now: number | undefined): CacheEntry | undefined {
-    const entry = this.#lru.get(storeKey)
+    const entry = this.#entries.get(storeKey)
     if (entry === undefined) return undefined
     // Entries that can neither die nor slide need no clock.
     if (entry.staleUntil === Number.POSITIVE_INFINITY && entry.sliding <= 0) return entry
@@ -246,7 +246,7 @@ class LruMemoryHandle implements MemoryHandle {
   #current(key: string, region: string | undefined, now: number): CacheEntry | undefined {
     const storeKey = this.#find(key, region)
     if (storeKey === undefined) return undefined
-    const entry = this.#lru.peek(storeKey)
+    const entry = this.#entries.peek(storeKey)
     if (entry === undefined) return undefined
     if (isDead(entry, now)) {
       this.#remove(storeKey)
@@ -255,9 +255,9 @@ class LruMemoryHandle implements MemoryHandle {
     return entry
   }
 
-  /** Deletes from the LRU and the region index together (the LRU reports evictions only). */
+  /** Deletes from the store and the region index together (the store reports evictions only). */
   #remove(storeKey: StoreKey): void {
-    this.#lru.delete(storeKey)
+    this.#entries.delete(storeKey)
     this.#forget(storeKey)
   }
 
@@ -285,7 +285,7 @@ class LruMemoryHandle implements MemoryHandle {
       return
     }
     if (this.#maxBytes === undefined) {
-      this.#lru.set(region === undefined ? key : this.#regions.intern(region, key), entry)
+      this.#entries.set(region === undefined ? key : this.#regions.intern(region, key), entry)
       return
     }
     const size = this.#measure(entry)
@@ -295,7 +295,7 @@ class LruMemoryHandle implements MemoryHandle {
       return
     }
     const storeKey = region === undefined ? key : this.#regions.intern(region, key)
-    this.#lru.set(storeKey, entry, size)
+    this.#entries.set(storeKey, entry, size)
   }
 
   #measure(entry: CacheEntry): number {
@@ -310,14 +310,14 @@ class LruMemoryHandle implements MemoryHandle {
   }
 }
 
-/** Keys per region in a handle's region index, for tests that check it against the LRU. @internal */
+/** Keys per region in a handle's region index, for tests that check it against the store. @internal */
 export function regionIndexSizes(handle: MemoryHandle): Map<string, number> {
-  return (handle as LruMemoryHandle).regionIndexSizes()
+  return (handle as ClockMemoryHandle).regionIndexSizes()
 }
 
 /** The handle's lock table, for tests that check expired locks are dropped. @internal */
 export function lockTableOf(handle: MemoryHandle): LockTable {
-  return (handle as LruMemoryHandle).lockTable()
+  return (handle as ClockMemoryHandle).lockTable()
 }
 
 function isDead(entry: CacheEntry, now: number): boolean {

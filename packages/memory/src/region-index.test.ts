@@ -99,7 +99,7 @@ describe('memoryHandle: (region, key) pairs never collide', () => {
   })
 })
 
-/** Checks the region index against what the LRU really holds, over a known set of pairs. */
+/** Checks the region index against what the store really holds, over a known set of pairs. */
 function expectIndexConsistent(
   handle: MemoryHandle,
   regions: readonly string[],
@@ -118,8 +118,8 @@ function expectIndexConsistent(
   expect(handle.size).toBe(plainHeld + regionHeld)
 }
 
-describe('memoryHandle: the region index follows the LRU', () => {
-  it('drops keys the LRU evicted', () => {
+describe('memoryHandle: the region index follows the store', () => {
+  it('drops keys the store evicted', () => {
     const handle = memoryHandle({ maxEntries: 4 })
     for (let index = 0; index < 10; index++) {
       handle.set(`k${index}`, index % 2 === 0 ? 'even' : 'odd', foreverEntry(index))
@@ -136,7 +136,7 @@ describe('memoryHandle: the region index follows the LRU', () => {
     expect(handle.get('k9', 'odd')?.value).toBe(9)
   })
 
-  // The LRU reports evictions only: every delete of the handle forgets its key itself.
+  // The store reports evictions only: every delete of the handle forgets its key itself.
   it('forgets the keys of deletes, of entries found dead, and of refused writes', () => {
     vi.useFakeTimers()
     try {

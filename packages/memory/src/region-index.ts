@@ -1,6 +1,6 @@
 /**
  * How the handle stores a key that has a region. Keys without a region are
- * stored in the LRU as the key string itself, so the hot read builds nothing.
+ * stored as the key string itself, so the hot read builds nothing.
  * A key with a region is stored under one of these objects, interned per
  * `(region, key)` pair. An object never equals a string, and two pairs never
  * share an object, so no choice of characters in a region or key can make two
@@ -13,13 +13,13 @@ export class RegionKey {
   ) {}
 }
 
-/** What the LRU is keyed by. */
+/** What the handle's entries are keyed by. */
 export type StoreKey = string | RegionKey
 
 /**
  * The region keys that exist, grouped by region, so that `clearRegion` visits
- * the keys of that region only. The handle keeps it in step with the LRU: a
- * key is interned before it is stored and forgotten when the LRU drops it.
+ * the keys of that region only. The handle keeps it in step with its entries:
+ * a key is interned before it is stored and forgotten when it leaves.
  */
 export class RegionIndex {
   readonly #regions = new Map<string, Map<string, RegionKey>>()
@@ -44,7 +44,7 @@ export class RegionIndex {
     return storeKey
   }
 
-  /** Drops a store key the LRU no longer holds. A detached or replaced key is left alone. */
+  /** Drops a store key the handle no longer holds. A detached or replaced key is left alone. */
   forget(storeKey: RegionKey): void {
     const keys = this.#regions.get(storeKey.region)
     if (keys === undefined || keys.get(storeKey.key) !== storeKey) return
@@ -64,7 +64,7 @@ export class RegionIndex {
     this.#regions.clear()
   }
 
-  /** Keys per region, for tests that check the index against the LRU. @internal */
+  /** Keys per region, for tests that check the index against the entries held. @internal */
   sizes(): Map<string, number> {
     const sizes = new Map<string, number>()
     for (const [region, keys] of this.#regions) sizes.set(region, keys.size)

@@ -1,6 +1,6 @@
 import type { CacheEntry } from '@cacheplane/core'
 
-/** The entry object, its LRU slot and its key, roughly. */
+/** The entry object, its store slot and its key, roughly. */
 const ENTRY_OVERHEAD = 128
 /** Values visited per estimate; past it, containers count their slots only. */
 const VISIT_BUDGET = 256

@@ -1,11 +1,16 @@
-/** No slot: the end of the list, or of the free list. */
+/** Slot states; the hand reads them to skip, spare or evict. */
+const FREE = 0
+const HELD = 1
+/** Held and read since the hand last passed. */
+const REFERENCED = 2
+/** No slot: the end of the free list. */
 const NONE = -1
 /** Slots reserved by the first insert; the arrays double from there up to `maxEntries`. */
 const INITIAL_CAPACITY = 16
 
 /** @internal */
-export interface CompactLruOptions<K, V> {
-  /** Most entries kept; a set past it drops the least recently used one. */
+export interface ClockCacheOptions<K, V> {
+  /** Most entries kept; a set of a new key past it evicts one. */
   maxEntries: number
   /** Most bytes kept, summing the sizes given to `set`; `undefined`: no byte limit. */
   maxBytes?: number | undefined
@@ -17,47 +22,51 @@ export interface CompactLruOptions<K, V> {
 }
 
 /**
- * A least-recently-used map for the memory handle, in place of `lru-cache`:
- * a `Map` from key to slot, and per slot its key, its value and its links in
- * the recency list, held in parallel arrays (the links in typed arrays). A
- * promotion is four writes to small integer arrays; `get` and `peek` allocate
- * nothing; the values are stored as given, with no fields added to them.
+ * The memory handle's store: a `Map` from key to slot, per slot its key,
+ * value and state in parallel arrays, and CLOCK (second chance) eviction, an
+ * approximation of LRU (decision 0009). A hit is one `Map.get` and one byte
+ * written (the slot's reference bit); nothing is relinked and nothing is
+ * allocated, and the values are stored as given, with no fields added.
  *
- * It has no clock: the handle checks an entry's physical expiry when it reads
- * it and deletes a dead one, and entries left unread go out by recency.
- * See docs/decisions/0009-memory-handle-own-lru.md for why the links are not
- * kept on the entry objects.
+ * To make room, a hand goes round the slots: a slot read since the hand last
+ * passed has its bit cleared and is spared, the first one not read since is
+ * evicted; free slots are skipped. A new entry starts unread, and a
+ * replacement keeps its slot and its bit: only reads count as use. Amortised
+ * O(1) per eviction (each spared slot was paid for by a read); one eviction
+ * can sweep every slot once when every entry has been read since the last
+ * pass, and with `maxBytes` the hand also walks over slots freed by `delete`.
+ *
+ * It has no clock of time: the handle checks an entry's physical expiry when
+ * it reads it and deletes a dead one; entries left unread go out first.
  *
  * @example
- * const lru = new CompactLru<string, CacheEntry>({ maxEntries: 10_000 })
- * lru.set('a', entry)
- * lru.get('a') // entry, now the most recently used
+ * const store = new ClockCache<string, CacheEntry>({ maxEntries: 10_000 })
+ * store.set('a', entry)
+ * store.get('a') // entry, now spared by the next sweep
  * @internal
  */
-export class CompactLru<K, V> {
+export class ClockCache<K, V> {
   readonly #maxEntries: number
   readonly #maxBytes: number | undefined
   readonly #onEvict: ((key: K, value: V) => void) | undefined
   readonly #slots = new Map<K, number>()
   #keys: (K | undefined)[] = []
   #values: (V | undefined)[] = []
-  /** Towards the more recently used end. */
-  #previous = new Int32Array(0)
-  /** Towards the less recently used end; in a free slot, the next free slot. */
-  #next = new Int32Array(0)
+  /** FREE, HELD or REFERENCED per slot. */
+  #states = new Uint8Array(0)
+  /** In a free slot, the next free slot. */
+  #nextFree = new Int32Array(0)
   /** Bytes per slot, only with `maxBytes`. */
   #sizes: Float64Array | undefined = undefined
-  /** Slots handed out so far; the arrays hold `#capacity`. */
+  /** Slots handed out so far, the hand's round; the arrays hold `#capacity`. */
   #used = 0
   #capacity = 0
   #freeSlot = NONE
-  /** The most recently used slot. */
-  #head = NONE
-  /** The least recently used slot, the next one evicted. */
-  #tail = NONE
+  /** The next slot the hand looks at. */
+  #hand = 0
   #bytes = 0
 
-  constructor(options: CompactLruOptions<K, V>) {
+  constructor(options: ClockCacheOptions<K, V>) {
     this.#maxEntries = options.maxEntries
     this.#maxBytes = options.maxBytes
     this.#onEvict = options.onEvict
@@ -72,25 +81,26 @@ export class CompactLru<K, V> {
     return this.#bytes
   }
 
-  /** The value under `key`, made the most recently used. */
+  /** The value under `key`, marked as read so that the next sweep spares it. */
   get(key: K): V | undefined {
     const slot = this.#slots.get(key)
     if (slot === undefined) return undefined
-    if (slot !== this.#head) this.#promote(slot)
+    this.#states[slot] = REFERENCED
     return this.#values[slot]
   }
 
-  /** The value under `key`, leaving the order alone. */
+  /** The value under `key`, leaving its mark alone. */
   peek(key: K): V | undefined {
     const slot = this.#slots.get(key)
     return slot === undefined ? undefined : this.#values[slot]
   }
 
   /**
-   * Stores `value` under `key` as the most recently used, then evicts from the
-   * least recently used end until both limits hold. With `maxBytes`, `size` is
-   * the entry's positive size; an entry larger than `maxBytes` is not kept and
-   * whatever `key` held is deleted: then it returns false.
+   * Stores `value` under `key`, then evicts until both limits hold (never the
+   * entry just set). A new key starts unread; a replaced one keeps its slot
+   * and its mark. With `maxBytes`, `size` is the entry's positive size; an
+   * entry larger than `maxBytes` is not kept and whatever `key` held is
+   * deleted: then it returns false.
    */
   set(key: K, value: V, size = 0): boolean {
     const maxBytes = this.#maxBytes
@@ -100,22 +110,23 @@ export class CompactLru<K, V> {
     }
     let slot = this.#slots.get(key)
     if (slot === undefined) {
-      if (this.#slots.size >= this.#maxEntries) this.#evict()
+      // Evicting first frees the slot at the hand, which the new entry takes:
+      // it sits just behind the hand, a full round from being looked at.
+      if (this.#slots.size >= this.#maxEntries) this.#evict(NONE)
       slot = this.#allocate()
       this.#keys[slot] = key
       this.#values[slot] = value
-      this.#linkFirst(slot)
+      this.#states[slot] = HELD
       this.#slots.set(key, slot)
     } else {
       this.#values[slot] = value
-      if (slot !== this.#head) this.#promote(slot)
     }
     const sizes = this.#sizes
     if (sizes !== undefined) {
       this.#bytes += size - sizes[slot]!
       sizes[slot] = size
-      // The entry just set is the head and fits, so this stops before reaching it.
-      while (this.#bytes > maxBytes!) this.#evict()
+      // The entry just set fits, so another entry is always left to evict.
+      while (this.#bytes > maxBytes!) this.#evict(slot)
     }
     return true
   }
@@ -125,7 +136,6 @@ export class CompactLru<K, V> {
     const slot = this.#slots.get(key)
     if (slot === undefined) return false
     this.#slots.delete(key)
-    this.#unlink(slot)
     this.#release(slot)
     return true
   }
@@ -135,64 +145,41 @@ export class CompactLru<K, V> {
     this.#slots.clear()
     this.#keys = []
     this.#values = []
-    this.#previous = new Int32Array(0)
-    this.#next = new Int32Array(0)
+    this.#states = new Uint8Array(0)
+    this.#nextFree = new Int32Array(0)
     this.#sizes = undefined
     this.#used = 0
     this.#capacity = 0
     this.#freeSlot = NONE
-    this.#head = NONE
-    this.#tail = NONE
+    this.#hand = 0
     this.#bytes = 0
   }
 
-  /** Keys and values from the most to the least recently used. */
+  /** Keys and values in the order the hand will reach them, from the hand on. */
   *entries(): Generator<[K, V], void, undefined> {
-    let slot = this.#head
-    for (let left = this.#slots.size; left > 0; left--) {
-      yield [this.#keys[slot] as K, this.#values[slot] as V]
-      slot = this.#next[slot]!
+    const used = this.#used
+    for (let step = 0; step < used; step++) {
+      const slot = (this.#hand + step) % used
+      if (this.#states[slot] !== FREE) yield [this.#keys[slot] as K, this.#values[slot] as V]
     }
   }
 
-  #promote(slot: number): void {
-    const previous = this.#previous
-    const next = this.#next
-    const before = previous[slot]!
-    const after = next[slot]!
-    // Not the head, so `before` is a slot.
-    next[before] = after
-    if (slot === this.#tail) this.#tail = before
-    else previous[after] = before
-    previous[slot] = NONE
-    next[slot] = this.#head
-    previous[this.#head] = slot
-    this.#head = slot
-  }
-
-  #linkFirst(slot: number): void {
-    this.#previous[slot] = NONE
-    this.#next[slot] = this.#head
-    if (this.#head === NONE) this.#tail = slot
-    else this.#previous[this.#head] = slot
-    this.#head = slot
-  }
-
-  #unlink(slot: number): void {
-    const before = this.#previous[slot]!
-    const after = this.#next[slot]!
-    if (before === NONE) this.#head = after
-    else this.#next[before] = after
-    if (after === NONE) this.#tail = before
-    else this.#previous[after] = before
-  }
-
-  #evict(): void {
-    const slot = this.#tail
+  /** Moves the hand to the first slot not read since it last passed and evicts it, sparing `kept`. */
+  #evict(kept: number): void {
+    const states = this.#states
+    const used = this.#used
+    let slot = this.#hand
+    // At most one round to clear every mark, and part of a second to evict.
+    for (;;) {
+      const state = states[slot]!
+      if (state === HELD && slot !== kept) break
+      if (state === REFERENCED && slot !== kept) states[slot] = HELD
+      slot = slot + 1 === used ? 0 : slot + 1
+    }
+    this.#hand = slot + 1 === used ? 0 : slot + 1
     const key = this.#keys[slot] as K
     const value = this.#values[slot] as V
     this.#slots.delete(key)
-    this.#unlink(slot)
     this.#release(slot)
     this.#onEvict?.(key, value)
   }
@@ -201,18 +188,19 @@ export class CompactLru<K, V> {
   #release(slot: number): void {
     this.#keys[slot] = undefined
     this.#values[slot] = undefined
+    this.#states[slot] = FREE
     if (this.#sizes !== undefined) {
       this.#bytes -= this.#sizes[slot]!
       this.#sizes[slot] = 0
     }
-    this.#next[slot] = this.#freeSlot
+    this.#nextFree[slot] = this.#freeSlot
     this.#freeSlot = slot
   }
 
   #allocate(): number {
     const free = this.#freeSlot
     if (free !== NONE) {
-      this.#freeSlot = this.#next[free]!
+      this.#freeSlot = this.#nextFree[free]!
       return free
     }
     if (this.#used === this.#capacity) this.#grow()
@@ -233,8 +221,12 @@ export class CompactLru<K, V> {
     }
     this.#keys = keys
     this.#values = values
-    this.#previous = grown(this.#previous, capacity)
-    this.#next = grown(this.#next, capacity)
+    const states = new Uint8Array(capacity)
+    states.set(this.#states)
+    this.#states = states
+    const nextFree = new Int32Array(capacity)
+    nextFree.set(this.#nextFree)
+    this.#nextFree = nextFree
     if (this.#maxBytes !== undefined) {
       const sizes = new Float64Array(capacity)
       if (this.#sizes !== undefined) sizes.set(this.#sizes)
@@ -242,10 +234,4 @@ export class CompactLru<K, V> {
     }
     this.#capacity = capacity
   }
-}
-
-function grown(array: Int32Array<ArrayBuffer>, capacity: number): Int32Array<ArrayBuffer> {
-  const larger = new Int32Array(capacity)
-  larger.set(array)
-  return larger
 }
