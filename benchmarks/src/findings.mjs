@@ -7,72 +7,56 @@
 
 const l1 = `### Why the L1 targets are missed, and the plan
 
-Profiled with \`node --cpu-prof\` on a loop of 2M hits (10k keys), and by timing each layer alone
-(medians of 9 runs): raw \`lru-cache.get\` ≈ 20 ns, the memory handle's \`get\` ≈ 29-43 ns,
-\`cache.peek\` ≈ 50-75 ns, \`await cache.get\` ≈ 105-120 ns (the await itself ≈ 55-60 ns:
-\`await\` on a stored settled promise in a loop over raw lru-cache costs ≈ 75-80 ns).
+Profiled with \`node --cpu-prof\` on a loop of peeks over 10k hot keys (47.5 ns a peek before
+the store changed): 52% was the L1 store's \`get\` (promoting the entry in an LRU list on every
+hit) and 31% core's \`peek\` with the handle's read inlined. A plain \`Map.get\` on the same keys is
+1.6-1.7x faster than lru-cache's \`get\`.
 
-- **peek** (goal 0.7x, so ≈ 30 ns): more than half of the profile is lru-cache's internal get
-  (\`#C\` in \`index.min.js\`), which is no longer inlined once it sits three calls deep
-  (\`cache.peek\` → \`readTop\` → \`memoryHandle.get\` → \`#read\` → \`LRUCache.get\`), and lru-cache
-  11.5's \`get(k, options = {})\` then allocates its options object and writes \`options.status\`
-  on every call (diagnostics-channel support); the peek loop spends ≈ 5% in GC with nothing else
-  allocating. Passing a shared options object does not help (measured: slower). Core's own checks
-  (\`isValidKey\`, \`coarseNow\`, \`usableTop\`, \`hits[0]++\`) cost ≈ 8-10 ns.
-  **Plan** (packages/memory/src/memory-handle.ts, the \`LRUCache\` at line 72 and \`#read\` at
-  line 203): replace lru-cache on the hit path by an intrusive LRU: a \`Map<key, entry>\` plus
-  \`prev\`/\`next\` links on the L1 entry object itself, and move an entry to the front only when it
-  is not among the most recently promoted (a promotion counter stamped on the entry), so most hits
-  are one \`Map.get\` (≈ 11 ns here) and two field reads. Expected: peek ≈ 25-35 ns, i.e. 0.6-0.8x.
-  In core (packages/core/src/cache.ts \`peek\`, line 109): read the memory handle through a
-  synchronous fast path declared by the handle (e.g. a \`lookup(key, now)\` that skips the
-  try/catch of \`readTop\`), so that the whole hit inlines.
-- **await get** (goal 0.2x, so ≈ 100-115 ns): it is peek plus the \`await\` of the entry's settled
-  promise; the await alone is ≈ 55-60 ns on this machine, so the budget for the lookup is
-  ≈ 50 ns: the same intrusive-LRU fix brings it there. In the full run the ratio is lower than
-  in isolation (≈ 0.18-0.23x alone vs 0.11-0.27x with the peers loaded): the peers' garbage
-  makes the rounds noisier, which is why the ratio is the median of per-round paired ratios.
+**Done**: the memory handle no longer uses lru-cache (decision 0009). Its store is a \`Map\` from
+key to slot plus typed arrays, and it evicts by CLOCK (second chance): a hit is one \`Map.get\` and
+one byte written. Measured in one process (packages/memory/bench/handle-hit.mjs, \`/tmp\`-style
+paired rounds): peek 0.43-0.47x (lru-cache) → 0.55-0.65x (own LRU) → 0.63-0.73x (CLOCK) of a raw
+lru-cache \`get\`; \`await get\` 0.21x → 0.23-0.24x. The hit path also lost an \`instanceof\`.
+
+- **peek** (goal 0.7x): a handle over a bare \`Map\` with no eviction at all scores 0.70-0.80x, so
+  the store is now close to its floor. What remains is core's own work per hit
+  (packages/core/src/cache.ts \`peek\`: the key check, \`coarseNow\`, the try/catch of
+  \`readTop\`, \`usableTop\`'s expiry, generation and tag checks) ≈ 12-15 ns.
+  **Plan**: a synchronous fast path that the memory handle declares (a \`lookup(key, now)\` without
+  the try/catch, called only when the handle says so), so that the whole hit inlines.
+- **await get** (goal 0.2x): peek plus the \`await\` of the entry's settled promise (≈ 55-60 ns on
+  this machine). Met in one process; in the full run the peers' garbage makes the rounds noisier.
 - **vs BentoCache** (goal 40x): BentoCache's L1 hit is ≈ 5-7 µs (it deserializes by default and
   goes through several async layers), so 40x needs cacheplane's awaited get at ≈ 125-170 ns: met
-  in isolated runs, missed in the noisy full run. The same fix makes it robust.`
+  in isolated runs, at the edge in the noisy full run.`
 
 const l2 = `### Why the L2 targets are missed, and the plan
 
-Redis \`INFO commandstats\` during 100k L2 gets at 50 in flight (10k keys, loopback):
+Redis \`INFO commandstats\` during 100k L2 gets at 50 in flight (10k keys, loopback), before the
+batching change:
 
 | command | calls | µs per call on the server | µs per key |
 |---|---|---|---|
 | raw GET | 100,000 | 0.66 | 0.66 |
 | cacheplane get script (EVALSHA, 50 keys per call) | 2,000 | 255 | 5.1 |
 
-A CPU profile of the client shows it idle ≈ 52-55% of the time: the handle's batcher
-(packages/redis-shared/src/get-batcher.ts, \`flush\` at line 48, scheduled by \`setImmediate\` at
-line 43) sends the 50 gets of a turn as **one** script call, and the next batch can only start
-when all 50 answers are back, so every batch pays one round trip plus 255 µs of Lua, serially. Raw
-GETs stream: each answer immediately sends the next GET, and each costs the server 0.66 µs. With
-a cold L1 it is slower still: the miss path adds several promise hops and allocations per get
-(packages/core/src/cache.ts \`get\` → \`lookup\` → \`settleRead\`;
-packages/core/src/layers.ts \`lookup\` → \`read\` → \`Flights.start\` (\`.finally\`) →
-\`walk\` → \`fill\` → \`localCopy\`), all on the critical path of a batch.
+**Done**: (1) the get script reads the entries of a call with one \`MGET\` and each bucket or
+region generation once per call; (2) over ioredis, which writes each command at once, a call goes
+out as soon as 16 gets of a slot wait (packages/redis-shared/src/get-batcher.ts,
+\`GETS_PER_CALL\`), so several calls are in flight and the client decodes one while Redis runs the
+next. Paired A/B runs: ioredis with no L1 0.91x → 1.29x (1.23-1.42), cold L1 0.69x → 1.07x;
+node-redis keeps one call per turn (it writes a turn's commands in one socket write, and smaller
+calls measured slower). (3) Fewer promises on core's L2 read path.
 
-**Done since the first run**: the get script now reads the entries of a call with one \`MGET\` and
-each bucket or region generation once per call (Redis time per 50-key call 161 → 97 µs), and a full
-batch (256 keys) goes out at once: ~35% less time per get, ratio 0.63-0.68x → 0.83x (ioredis) and
-1.20x (node-redis, whose raw GET is slower).
+**What remains (cold L1)**: a CPU profile of cold-L1 gets over ioredis puts ≈ 22% of the client's
+time in \`writeUtf8String\` (ioredis serialising the call's string arguments) and ≈ 10% in GC; core's
+own miss path (\`walk\`, \`lookup\`, flights, the L1 fill) is ≈ 6%. On the server the script costs
+2.4-3 µs per key: reading the records (1.0-1.2), one \`HGET\` of the bucket's generation per
+distinct bucket (0.5-0.7; Redis 7.0 cannot read many hashes in one command).
 
-**Plan**, in order of gain:
-1. Several calls in flight: flush when a batch reaches e.g. 16 keys as well as on \`setImmediate\`,
-   so the client's decoding overlaps Redis' work (measured 1.11-1.28x in a trial; the adapters'
-   batching tests, which expect one call for 50 gets, must change with it).
-2. The L1-miss path in core (packages/core/src/cache.ts \`get\` → layers.ts \`lookup\` → \`read\` →
-   \`walk\` → \`fill\`): fold \`Flights.start\`'s \`.finally\` into \`walk\` and drop the extra
-   \`.then\`; fewer promises per get.
-3. Per-command client cost in ioredis (each string argument costs ~0.6 µs): keep arguments per call
-   constant, as the new script does.
-
-Note on the peers: cache-manager and cacheable read through @keyv/redis, i.e. node-redis 5
-(@redis/client 5.12), which writes the commands of one turn in one socket write; that is why they
-beat raw ioredis GET, which writes each command on its own.`
+**Plan**: pass the keys of a call as one binary argument (one string to serialise instead of 16,
+split in Lua), and keep bucket generations in one hash per slot group so one \`HMGET\` serves a
+call (a stored-format change: a decision record first).`
 
 const propagation = `### Why the propagation p50 target is missed, and the plan
 
@@ -107,36 +91,28 @@ suites on 2 cores, the tail is mostly scheduling; read it from a run on a quiet 
 
 const memory = `### Why the memory target is missed, and the plan
 
-cacheplane's L1 keeps a wrapper object per entry inside lru-cache. Measured with \`--expose-gc\`,
-100k entries, same keys and values (bytes per entry added by the cache):
+cacheplane's L1 keeps one entry object per key. Measured with \`--expose-gc\`, 100k entries, same
+keys and values (bytes per entry added by the cache):
 
-| what lru-cache holds | bytes/entry |
+| what the store holds | bytes/entry |
 |---|---|
 | the value itself (raw lru-cache) | 65 |
+| the value itself (the memory handle's own CLOCK store, decision 0009) | 58 |
 | a 9-field entry object like cacheplane's, tags array shared | 209 (cacheplane L1 measures ≈ 210) |
 | the same with the three timestamps small integers instead of doubles | 161 |
 | a 5-field entry (value, version, expiresAt, generation, shared policy) | 145 |
 
-The entry (packages/core/src/layers.ts \`localCopy\`, line 106) has nine fields
-(\`value, version, createdAt, expiresAt, staleUntil, sliding, tags, generation, settled\`); its
-three timestamps are doubles larger than a small integer, so V8 boxes each in its own heap number
-(≈ 16 bytes each, ≈ 48 per entry). After the first hit, \`settled\` also holds a promise (≈ 40 bytes;
-not counted here, the entries are not read). The goal (≤ 1.1x of lru-cache with the values, i.e.
-≈ 22 bytes over lru-cache) cannot be met with a wrapper object inside lru-cache.
+The store is no longer the problem (its own bookkeeping is below lru-cache's); the entry object is:
+(packages/core/src/layers.ts \`localCopy\`) \`value, version, createdAt, expiresAt, staleUntil,
+sliding, tags, tagVersion, generation, settled, localOnly\`, with three timestamps that V8 boxes
+as heap numbers (≈ 16 bytes each), and after the first hit a settled promise (≈ 40 bytes). The goal
+(≤ 1.1x, i.e. ≈ 6 bytes over lru-cache per entry) cannot be met with any object per entry.
 
-**Plan** (packages/memory/src/memory-handle.ts and core's \`LocalEntry\`):
-1. The intrusive LRU of the L1 plan (a \`Map\` plus links on the entry) drops lru-cache's own
-   ≈ 65 bytes of index per entry; the \`Map\` costs ≈ 37.
-2. Compact the L1 entry: keep \`value, version, expiresAt, generation\` and a reference to a shared,
-   frozen "policy" object for what is the same for most entries (\`staleUntil - expiresAt\` i.e. grace,
-   \`sliding\`, \`tags\`); drop \`createdAt\` from L1 (nothing on the hit path reads it). Store
-   \`expiresAt\` relative to a process epoch in a unit that stays a small integer (or keep it as
-   the only double).
-3. Create the \`settled\` promise lazily as today, but only for entries read through \`get\` more
-   than once (or keep promises in a small side cache of hot keys).
-
-Expected with 1 and 2: ≈ 80-95 bytes of cache per entry, i.e. ≈ 1.05-1.1x of raw lru-cache with
-the values.`
+**Plan**: keep the L1's per-entry metadata in the store's typed arrays (expiry and generation as
+numbers per slot, the value in the slot) instead of an object per entry. That changes the handle
+contract (the L1 would no longer return \`CacheEntry\` objects on the hit path): a decision record
+first. Short of that, a compact entry (a shared, frozen policy object for grace, sliding and tags;
+no \`createdAt\` in L1) brings ≈ 145 bytes, ≈ 2.2x.`
 
 const backplane = `### Why a backplane target is missed, and the plan
 

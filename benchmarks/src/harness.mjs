@@ -205,7 +205,10 @@ export function target(name, value, comparison, goal, extra = {}) {
     goal,
     comparison,
     met: Number.isFinite(value) && met,
-    text: `${show(value)} (goal ${comparison} ${show(goal)})`,
+    // An informative figure has no goal; its threshold is only a point of reference.
+    text: extra.note?.startsWith('informative')
+      ? `${show(value)} (for reference: ${comparison} ${show(goal)})`
+      : `${show(value)} (goal ${comparison} ${show(goal)})`,
     note: extra.note,
   }
 }

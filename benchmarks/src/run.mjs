@@ -96,10 +96,11 @@ try {
       const seconds = (Date.now() - measureStarted) / 1000
       console.log(`\n## ${entry.title}\n\n${result.markdown}\n`)
       for (const item of result.targets ?? []) {
-        const verdict = item.met
-          ? 'met   '
-          : item.note?.startsWith('informative')
-            ? 'info  '
+        // An informative figure has no goal: its threshold only frames it.
+        const verdict = item.note?.startsWith('informative')
+          ? 'info  '
+          : item.met
+            ? 'met   '
             : 'MISSED'
         console.log(`  ${verdict} ${item.name}: ${item.text}`)
       }
@@ -138,7 +139,7 @@ function writeReport() {
       item.section.title.replace(/^[\d.b]+\s*/, '').split(':')[0],
       item.name,
       item.text,
-      item.met ? 'met' : item.note?.startsWith('informative') ? 'informative' : '**missed**',
+      item.note?.startsWith('informative') ? 'informative' : item.met ? 'met' : '**missed**',
     ]),
   ])
   const body = sections.map((section) => {
@@ -148,7 +149,7 @@ function writeReport() {
     })
     const verdicts = (section.result.targets ?? []).map(
       (item) =>
-        `- ${item.met ? 'Met' : item.note?.startsWith('informative') ? 'Informative' : '**Missed**'}: ${item.name}: ${item.text}.${item.note ? ` (${item.note.replace(/^informative: /, '')})` : ''}`,
+        `- ${item.note?.startsWith('informative') ? 'Informative' : item.met ? 'Met' : '**Missed**'}: ${item.name}: ${item.text}.${item.note ? ` (${item.note.replace(/^informative: /, '')})` : ''}`,
     )
     const missed = (section.result.targets ?? []).some(
       (item) => !item.met && !item.note?.startsWith('informative'),
