@@ -110,7 +110,15 @@ export async function acquireOrWait(
         return { kind: 'gaveUp', timedOut: false }
       }
       if (acquired) {
-        const lock = new HeldLock(layers, key, region, owner, settings.lease, settings.maxWait, onError)
+        const lock = new HeldLock(
+          layers,
+          key,
+          region,
+          owner,
+          settings.lease,
+          settings.maxWait,
+          onError,
+        )
         // The value may have landed between this caller's miss and its lock.
         const entry = await readBelowTop(layers, key, region)
         if (entry !== undefined) {
@@ -144,7 +152,9 @@ export async function tryLock(
     const acquired = await layers.onSource('acquireLock', (source) =>
       source.acquireLock!(key, region, owner, settings.lease),
     )
-    return acquired ? new HeldLock(layers, key, region, owner, settings.lease, settings.maxWait, onError) : undefined
+    return acquired
+      ? new HeldLock(layers, key, region, owner, settings.lease, settings.maxWait, onError)
+      : undefined
   } catch (error) {
     onError(lockError(error, 'acquire'))
     // Refreshing unlocked beats not refreshing: the value is stale already.
