@@ -48,15 +48,20 @@ next. Paired A/B runs: ioredis with no L1 0.91x → 1.29x (1.23-1.42), cold L1 0
 node-redis keeps one call per turn (it writes a turn's commands in one socket write, and smaller
 calls measured slower). (3) Fewer promises on core's L2 read path.
 
-**What remains (cold L1)**: a CPU profile of cold-L1 gets over ioredis puts ≈ 22% of the client's
-time in \`writeUtf8String\` (ioredis serialising the call's string arguments) and ≈ 10% in GC; core's
-own miss path (\`walk\`, \`lookup\`, flights, the L1 fill) is ≈ 6%. On the server the script costs
+**What remains (cold L1)**: a CPU profile of cold-L1 gets over ioredis puts ≈ 11-22% of the
+client's time in \`writeUtf8String\` (the native call that encodes and writes a command to the
+socket: its cost follows the number of writes, not the bytes), ≈ 10% in GC, and ≈ 6% in core's
+own miss path (\`walk\`, \`lookup\`, flights, the L1 fill). On the server the script costs
 2.4-3 µs per key: reading the records (1.0-1.2), one \`HGET\` of the bucket's generation per
 distinct bucket (0.5-0.7; Redis 7.0 cannot read many hashes in one command).
 
-**Plan**: pass the keys of a call as one binary argument (one string to serialise instead of 16,
-split in Lua), and keep bucket generations in one hash per slot group so one \`HMGET\` serves a
-call (a stored-format change: a decision record first).`
+**Tried and dropped**: packing a call's keys into one argument (unpacked in Lua): 0.94x of the
+current code with a cold L1 (5 paired runs), because the socket writes stay and the server pays
+for the unpacking; Buffer arguments are no cheaper for ioredis.
+
+**Plan**: fewer socket writes per get (cork ioredis's writes within a turn, or more gets per call
+once calls overlap), and keep bucket generations in one hash per slot group so that one
+\`HMGET\` serves a call (a stored-format change: a decision record first).`
 
 const propagation = `### Why the propagation p50 target is missed, and the plan
 
@@ -86,8 +91,9 @@ suites on 2 cores, the tail is mostly scheduling; read it from a run on a quiet 
    \`SETRANGE\` of version and tokens, line 114) and extends the metas with more \`HGET\`/\`PEXPIRE\`.
    Splice version and tokens into the record string before one \`SET\`
    (\`string.sub(record, 1, 2) .. struct.pack('>ddd', ...) .. string.sub(record, 27)\`); call \`TIME\` and \`extendMetas\` only when the meta's horizon is close to expiry.
-3. Flush a lone invalidation on a microtask instead of \`setImmediate\` when nothing else is queued
-   (batching under load stays: a busy turn still coalesces).`
+3. ~~Flush a lone invalidation on a microtask instead of \`setImmediate\`~~: tried (a microtask
+   flush whenever no publish is in flight); two runs of the propagation measure showed no change
+   beyond noise (p50 vs raw PUBLISH 3.9-4.3x ioredis, 3.3-3.5x node-redis), so it was dropped.`
 
 const memory = `### Why the memory target is missed, and the plan
 
