@@ -476,8 +476,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     const entry = top instanceof Promise ? await top.catch(() => undefined) : top
     if (
       entry !== undefined &&
-      entry.expiresAt > Date.now() &&
-      (!this.topIsLocal || (entry as LocalEntry).generation === this.layers.generation) &&
+      this.layers.isUsable(entry, 0, Date.now()) &&
       (await this.layers.tags.isValid(entry).catch(() => false))
     ) {
       this.layers.hits[0]!++

@@ -44,9 +44,9 @@ export class HeldLock {
           clearInterval(this.renewTimer)
           return
         }
-        this.layers
-          .onSource('acquireLock', (source) => source.acquireLock!(key, region, owner, lease))
-          .catch((error: unknown) => this.onError(lockError(error, 'renew')))
+        takeLock(this.layers, key, region, owner, lease).catch((error: unknown) =>
+          this.onError(lockError(error, 'renew')),
+        )
       },
       Math.max(1, Math.floor(lease / 3)),
     )
@@ -102,9 +102,7 @@ export async function acquireOrWait(
     try {
       let acquired: boolean
       try {
-        acquired = await layers.onSource('acquireLock', (source) =>
-          source.acquireLock!(key, region, owner, settings.lease),
-        )
+        acquired = await takeLock(layers, key, region, owner, settings.lease)
       } catch (error) {
         onError(lockError(error, 'acquire'))
         return { kind: 'gaveUp', timedOut: false }
@@ -149,9 +147,7 @@ export async function tryLock(
 ): Promise<HeldLock | undefined> {
   const owner = `${instanceId}:${++owners}`
   try {
-    const acquired = await layers.onSource('acquireLock', (source) =>
-      source.acquireLock!(key, region, owner, settings.lease),
-    )
+    const acquired = await takeLock(layers, key, region, owner, settings.lease)
     return acquired
       ? new HeldLock(layers, key, region, owner, settings.lease, settings.maxWait, onError)
       : undefined
@@ -160,6 +156,17 @@ export async function tryLock(
     // Refreshing unlocked beats not refreshing: the value is stale already.
     return undefined
   }
+}
+
+/** Takes the lock for `owner`, or renews its lease when `owner` holds it already. */
+function takeLock(
+  layers: Layers,
+  key: string,
+  region: string | undefined,
+  owner: string,
+  lease: number,
+): Promise<boolean> {
+  return layers.onSource('acquireLock', (source) => source.acquireLock!(key, region, owner, lease))
 }
 
 /** The error for a fleet-wide lock asked of a source that cannot lock. */
