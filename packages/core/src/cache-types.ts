@@ -36,6 +36,12 @@ export interface BackplaneStats {
   /** Known instances not heard from within `heartbeatTimeout` (this instance runs degraded meanwhile). */
   readonly silentSenders: number
   readonly outboxOverflows: number
+  /**
+   * Frames the source published with the write they announce (one round trip
+   * instead of two: a lone `set` while nothing else waits to be sent, with a
+   * source and backplane that share a server). Counted in `framesPublished` too.
+   */
+  readonly framesPublishedWithWrites: number
 }
 
 export interface CacheStats {

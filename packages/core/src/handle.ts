@@ -37,6 +37,14 @@ export interface HandleContext {
   readonly serializer: Serializer
 }
 
+/** What {@link CacheHandle.setAndPublish} publishes once the entry is stored. */
+export interface WritePublication {
+  /** The backplane's channel. */
+  readonly channel: string
+  /** A frame without its last item: the version, which the handle appends. */
+  readonly frame: Uint8Array
+}
+
 /**
  * The contract between the cache and a storage layer (adapter authors implement
  * this; `@cacheplane/conformance` tests it).
@@ -169,6 +177,23 @@ export interface CacheHandle {
 
   /** Releases the key's lock if `owner` holds it. Returns whether it did. */
   releaseLock?(key: string, region: string | undefined, owner: string): MaybePromise<boolean>
+
+  /**
+   * Optional, for a source that shares its server with the backplane (a Redis
+   * handle and a Redis backplane on one client): `set`, and in the same atomic
+   * step, once the entry is stored, publishes one message to
+   * `publication.channel`: the bytes of `publication.frame` followed by the
+   * version stored, as a CBOR unsigned integer in its shortest form. Returns
+   * the version, like `set`. The cache calls it only when its transport's
+   * `publishesWith(handle)` says the message reaches the transport's
+   * subscribers, so that a lone write costs one round trip instead of two.
+   */
+  setAndPublish?(
+    key: string,
+    region: string | undefined,
+    entry: CacheEntry,
+    publication: WritePublication,
+  ): Promise<number>
 
   /** Releases what the handle opened. Never closes a client the user passed in. */
   close(): MaybePromise<void>

@@ -22,7 +22,13 @@ export type {
   CacheEvents,
   Origin,
 } from './events.js'
-export type { CacheHandle, HandleCapabilities, HandleContext, MaybePromise } from './handle.js'
+export type {
+  CacheHandle,
+  HandleCapabilities,
+  HandleContext,
+  MaybePromise,
+  WritePublication,
+} from './handle.js'
 export type {
   BackplaneOptions,
   CacheOptions,

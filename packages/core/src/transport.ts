@@ -1,3 +1,5 @@
+import type { CacheHandle } from './handle.js'
+
 /** The state a transport reports. `down` carries why. */
 export type TransportStatus =
   | { readonly state: 'up' }
@@ -40,6 +42,15 @@ export interface BackplaneTransport {
    * sent; the cache keeps failed invalidations in its outbox.
    */
   publish(frame: Uint8Array): Promise<void>
+  /**
+   * Optional: whether `handle.setAndPublish` publishes to the server this
+   * transport subscribes to, on the channel it was given, so that its
+   * subscribers receive the message, and in order: a frame passed to
+   * `publish` before a `setAndPublish` call reaches subscribers before that
+   * call's message (one connection to one server). Asked once per cache;
+   * answer `false` when unsure (a message published elsewhere would be lost).
+   */
+  publishesWith?(handle: CacheHandle): boolean
   /** Unsubscribes and releases every connection, timer and listener the transport opened. */
   close(): Promise<void>
 }

@@ -32,10 +32,18 @@ export class WritePath {
     const stamp =
       tagVersion ?? (options.tags.length === 0 ? 0 : await this.layers.tags.stampFor(options.tags))
     const entry = createEntry(value, options, Date.now(), stamp)
-    const version = await this.layers.onSource('set', (source) => source.set(key, region, entry))
+    const engine = skipBackplane ? undefined : this.engine()
+    let published = false
+    const version = await this.layers.onSource('set', (source) => {
+      // One round trip where the source can publish the invalidation itself.
+      const written = engine?.writeAndPublish(source, key, region, entry)
+      if (written === undefined) return source.set(key, region, entry)
+      published = true
+      return written
+    })
     // The entry is this write's own: an in-process source that keeps it has written the same version.
     entry.version = version
-    await this.afterWrite(key, region, entry, skipBackplane)
+    await this.afterWrite(key, region, entry, skipBackplane || published)
   }
 
   /** `skipL2`: the value goes to this instance's local layers only, and nobody is told. */

@@ -100,6 +100,7 @@ export function ioredisExecutor(client: IoredisClient): RedisExecutor {
   const cluster = isCluster(client)
   return {
     isCluster: cluster,
+    ...(cluster ? {} : { connection: client }),
     writesImmediately: client.options.enableAutoPipelining !== true,
     async run(calls) {
       if (calls.length === 1) return [await settle(runAlone(client, calls[0]!))]

@@ -34,6 +34,7 @@ export function redisBackplane(options: RedisBackplaneOptions): BackplaneTranspo
 function ioredisDriver(options: ResolvedBackplaneOptions): BackplaneDriver {
   const { client, mode, subscribeTimeout } = options
   return {
+    ...(mode === 'pubsub' && !isCluster(client) ? { connection: client } : {}),
     publishBlocker() {
       // Not ready means ioredis would queue the command until it reconnects: refuse instead.
       // ('wait' is a lazyConnect client never used yet: the command connects it.)

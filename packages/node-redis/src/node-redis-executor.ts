@@ -71,6 +71,7 @@ export function nodeRedisExecutor(client: NodeRedisClient): RedisExecutor {
     : (_, args) => client.sendCommand(args, replyOptions)
   return {
     isCluster: isCluster(client),
+    ...(isCluster(client) ? {} : { connection: client }),
     writesImmediately: false,
     run: (calls) => Promise.all(calls.map((call) => settle(runOne(send, prefix, call)))),
   }

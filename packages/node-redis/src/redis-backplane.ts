@@ -42,6 +42,7 @@ function nodeRedisDriver(options: ResolvedBackplaneOptions): BackplaneDriver {
   const { client, mode, subscribeTimeout } = options
   const command = mode === 'sharded' ? 'SPUBLISH' : 'PUBLISH'
   return {
+    ...(mode === 'pubsub' && !isCluster(client) ? { connection: client } : {}),
     publishBlocker: (channel) => publishBlocker(client, channel),
     publish(channel, payload, timeout) {
       const args = [command, channel, payload]

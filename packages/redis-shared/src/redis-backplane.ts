@@ -1,5 +1,11 @@
-import { type BackplaneTransport, CacheplaneError, type TransportListener } from '@cacheplane/core'
+import {
+  type BackplaneTransport,
+  type CacheHandle,
+  CacheplaneError,
+  type TransportListener,
+} from '@cacheplane/core'
 import type { ResolvedRedisBackplaneOptions } from './backplane-options.js'
+import { connectionOf } from './redis-handle.js'
 
 /** Publishes waiting for Redis at one time; more reject at once instead of queueing. */
 export const MAX_PENDING_PUBLISHES = 1_000
@@ -37,6 +43,12 @@ export interface BackplaneDriver {
    * from its queue should.
    */
   publish(channel: string, payload: Buffer, timeout: number): Promise<unknown>
+  /**
+   * The client object, when frames go out with a classic `PUBLISH` over one
+   * standalone connection (omit it for a Cluster or sharded pub/sub). A Redis
+   * handle over the same object may then publish from its write script.
+   */
+  readonly connection?: object
   /** Starts subscribing to `channel` on a connection of the backplane's own. */
   subscribe(channel: string, listener: SubscriptionListener): BackplaneSubscription
 }
@@ -125,6 +137,12 @@ class RedisBackplane implements BackplaneTransport {
         },
       })
     })
+  }
+
+  /** A Redis handle over the same standalone client publishes where we subscribe. */
+  publishesWith(handle: CacheHandle): boolean {
+    const connection = this.#driver.connection
+    return connection !== undefined && connectionOf(handle) === connection
   }
 
   async publish(frame: Uint8Array): Promise<void> {

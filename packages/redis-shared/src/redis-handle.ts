@@ -6,6 +6,7 @@ import {
   type HandleCapabilities,
   type HandleContext,
   type Serializer,
+  type WritePublication,
 } from '@cacheplane/core'
 import { hasLoneSurrogate } from './arguments.js'
 import { clearCache, clearRegion, type RunScript } from './clear-operations.js'
@@ -22,7 +23,12 @@ import {
 import { acquireLock, releaseLock } from './lock-operations.js'
 import type { ResolvedRedisHandleOptions } from './options.js'
 import { runItems, type ScriptItem, settledValue, unavailable } from './run-items.js'
-import { deleteScript, expireScript, writeScript } from './scripts/entry-scripts.js'
+import {
+  deleteScript,
+  expireScript,
+  writePublishScript,
+  writeScript,
+} from './scripts/entry-scripts.js'
 import type { LuaScript } from './scripts/lua-script.js'
 import { invalidateTags, readTagVersions } from './tag-operations.js'
 
@@ -57,7 +63,24 @@ export interface RedisHandle extends CacheHandle {
     leaseMs: number,
   ): Promise<boolean>
   releaseLock(key: string, region: string | undefined, owner: string): Promise<boolean>
+  setAndPublish(
+    key: string,
+    region: string | undefined,
+    entry: CacheEntry,
+    publication: WritePublication,
+  ): Promise<number>
   close(): Promise<void>
+}
+
+/**
+ * The connection each handle writes through, for a backplane to tell whether
+ * a write script's PUBLISH reaches its subscribers (same client object).
+ */
+const connections = new WeakMap<CacheHandle, object>()
+
+/** The connection `handle` writes through, when it is a Redis handle on one standalone connection. */
+export function connectionOf(handle: CacheHandle): object | undefined {
+  return connections.get(handle)
 }
 
 const capabilities: HandleCapabilities = Object.freeze({
@@ -105,6 +128,9 @@ class SharedRedisHandle implements RedisHandle {
     this.#options = options
     this.backplaneSource = options.backplaneSource
     this.#batcher = new GetBatcher(executor, () => this.#attached())
+    if (executor.connection !== undefined && !executor.isCluster) {
+      connections.set(this, executor.connection)
+    }
   }
 
   attach(context: HandleContext): void {
@@ -136,6 +162,21 @@ class SharedRedisHandle implements RedisHandle {
 
   set(key: string, region: string | undefined, entry: CacheEntry): Promise<number> {
     return this.#writeOne(key, region, entry, 's', 0) as Promise<number>
+  }
+
+  async setAndPublish(
+    key: string,
+    region: string | undefined,
+    entry: CacheEntry,
+    publication: WritePublication,
+  ): Promise<number> {
+    const item = this.#writeItem(this.#address(key, region), entry, 's', 0)
+    const [outcome] = await this.#run(
+      writePublishScript,
+      [item],
+      [String(Date.now()), publication.channel, publication.frame],
+    )
+    return Number(settledValue(outcome))
   }
 
   add(key: string, region: string | undefined, entry: CacheEntry): Promise<number | undefined> {
@@ -285,7 +326,7 @@ class SharedRedisHandle implements RedisHandle {
   async #run(
     script: LuaScript,
     items: readonly ScriptItem[],
-    headerArgs: readonly string[],
+    headerArgs: readonly (string | Uint8Array)[],
   ): Promise<PromiseSettledResult<unknown>[]> {
     const { slots } = this.#attached()
     try {

@@ -30,7 +30,7 @@ export async function runItems(
   slots: BucketSlots,
   script: LuaScript,
   items: readonly ScriptItem[],
-  headerArgs: readonly string[],
+  headerArgs: readonly (string | Uint8Array)[],
 ): Promise<PromiseSettledResult<unknown>[]> {
   const members = callMembers(executor, slots, items)
   const calls: ScriptCall[] = members.map((indexes) => {

@@ -1,5 +1,7 @@
 import type { BackplaneStats } from '../cache-types.js'
+import type { CacheEntry } from '../entry.js'
 import { CacheplaneError } from '../errors.js'
+import type { CacheHandle } from '../handle.js'
 import type { ResolvedBackplaneOptions } from '../options.js'
 import { decodeFrame, encodeFrame } from '../protocol/codec.js'
 import type { Frame, Operation } from '../protocol/frame.js'
@@ -65,7 +67,15 @@ export class BackplaneEngine {
   private flushScheduled = false
   private heartbeatDue = false
   private publishing: Promise<void> | undefined
+  /** Frames of the batch being published that are not yet handed to the transport. */
+  private unsentFrames = 0
+  /** `setAndPublish` calls not yet settled, and a promise that settles when none is left. */
+  private writesInFlight = 0
+  private writesSettled: Promise<void> | undefined
+  private markWritesSettled: (() => void) | undefined
   private retryDelay = RETRY_MIN
+  /** The source whose `setAndPublish` reaches our subscribers, once asked; `null`: none. */
+  private writeThrough: CacheHandle | null | undefined
   private retryTimer: NodeJS.Timeout | undefined
   private heartbeatTimer: NodeJS.Timeout | undefined
   private degradedTimer: NodeJS.Timeout | undefined
@@ -80,6 +90,7 @@ export class BackplaneEngine {
     gapsDetected: 0,
     publishFailures: 0,
     outboxOverflows: 0,
+    framesPublishedWithWrites: 0,
   }
 
   constructor(
@@ -123,6 +134,73 @@ export class BackplaneEngine {
   ): void {
     this.pending.addKey(kind, key, region, version)
     this.scheduleFlush()
+  }
+
+  /**
+   * Writes the entry to `source` and publishes its `changed` frame in the
+   * same step (`setAndPublish`), when the transport says that reaches our
+   * subscribers in order with its own publishes, and no invalidation waits to
+   * be sent. Returns `undefined` when it cannot: the caller then writes and
+   * queues as usual. Frames queued meanwhile go out once these writes settle,
+   * so that every frame leaves in sequence.
+   */
+  writeAndPublish(
+    source: CacheHandle,
+    key: string,
+    region: string | undefined,
+    entry: CacheEntry,
+  ): Promise<number> | undefined {
+    if (
+      this.state !== 'up' ||
+      this.unsentFrames > 0 ||
+      this.retryTimer !== undefined ||
+      !this.pending.isEmpty ||
+      !this.outbox.isEmpty ||
+      this.throughSource(source) !== source
+    ) {
+      return undefined
+    }
+    const sequence = this.sequence + 1
+    let frame: Uint8Array
+    try {
+      // Version 1 encodes as the frame's last byte; the source appends the real one.
+      frame = this.encode([{ kind: 'changed', region, keys: [key], versions: [1] }], sequence)
+    } catch {
+      return undefined
+    }
+    if (frame.length + 8 > this.options.maxFrameBytes) return undefined
+    const written = source.setAndPublish!(key, region, entry, {
+      channel: this.channel,
+      frame: frame.subarray(0, frame.length - 1),
+    })
+    this.sequence = sequence
+    this.beginWrite()
+    written.then(
+      () => {
+        this.counters.framesPublished++
+        this.counters.framesPublishedWithWrites++
+        this.counters.invalidationsPublished++
+        this.endWrite()
+      },
+      // Whether the frame went out is unknown: a heartbeat in its place keeps
+      // the sequence whole (a receiver that had the frame ignores the copy).
+      () => this.fillSequence(sequence).finally(() => this.endWrite()),
+    )
+    return written
+  }
+
+  private beginWrite(): void {
+    if (this.writesInFlight++ === 0) {
+      this.writesSettled = new Promise<void>((resolve) => {
+        this.markWritesSettled = resolve
+      })
+    }
+  }
+
+  private endWrite(): void {
+    if (--this.writesInFlight > 0) return
+    this.writesSettled = undefined
+    this.markWritesSettled?.()
   }
 
   queueRegionCleared(region: string): void {
@@ -350,6 +428,9 @@ export class BackplaneEngine {
     if (this.publishing !== undefined) {
       return this.publishing.then(() => this.flushNow())
     }
+    if (this.writesSettled !== undefined) {
+      return this.writesSettled.then(() => this.flushNow())
+    }
     const work = this.collect()
     if (work.length === 0 && !this.heartbeatDue) return Promise.resolve()
     this.heartbeatDue = false
@@ -387,10 +468,14 @@ export class BackplaneEngine {
       )
       frames = this.split([{ kind: 'cleared' }])
     }
+    const lastSequence = this.sequence
+    this.unsentFrames = frames.length
     for (let index = 0; index < frames.length; index++) {
       const [bytes, frameOperations] = frames[index]!
       try {
-        await this.transport.publish(bytes)
+        const sent = this.transport.publish(bytes)
+        this.unsentFrames--
+        await sent
         this.counters.framesPublished++
         for (const operation of frameOperations) {
           this.counters.invalidationsPublished += invalidationCount(operation)
@@ -398,8 +483,10 @@ export class BackplaneEngine {
         this.retryDelay = RETRY_MIN
       } catch (error) {
         this.counters.publishFailures++
+        this.unsentFrames = 0
         // The frames not sent keep no sequence numbers: the outbox sends their operations again.
-        this.sequence -= frames.length - index
+        // Unless a write has published a later number meanwhile: receivers then count a gap.
+        if (this.sequence === lastSequence) this.sequence -= frames.length - index
         for (let rest = index; rest < frames.length; rest++) this.keep(frames[rest]![1])
         this.host.emitError(
           new CacheplaneError(
@@ -413,6 +500,32 @@ export class BackplaneEngine {
         this.scheduleRetry()
         return
       }
+    }
+  }
+
+  /** Which source may publish our frames with its writes: asked of the transport once. */
+  private throughSource(source: CacheHandle): CacheHandle | null {
+    if (this.writeThrough === undefined) {
+      let answer = false
+      try {
+        answer =
+          source.setAndPublish !== undefined && this.transport.publishesWith?.(source) === true
+      } catch {
+        answer = false
+      }
+      this.writeThrough = answer ? source : null
+    }
+    return this.writeThrough
+  }
+
+  /** Publishes a heartbeat under `sequence`, then lets other publishes go. */
+  private async fillSequence(sequence: number): Promise<void> {
+    try {
+      await this.transport.publish(this.encode([{ kind: 'heartbeat' }], sequence))
+      this.counters.framesPublished++
+    } catch {
+      // Receivers will count a gap and drop their L1: safe, and rare.
+      this.counters.publishFailures++
     }
   }
 

@@ -108,6 +108,26 @@ return results
 `,
 )
 
+// What the write-and-publish script runs after the write.
+const publishTail = `local version = results[1]
+if version and version > 0 then
+  -- CBOR head of an unsigned integer, shortest form; versions stay below 2^53.
+  local head
+  if version < 24 then
+    head = string.char(version)
+  elseif version < 256 then
+    head = string.char(24, version)
+  elseif version < 65536 then
+    head = string.char(25) .. struct.pack('>I2', version)
+  elseif version < 4294967296 then
+    head = string.char(26) .. struct.pack('>I4', version)
+  else
+    head = string.char(27) .. struct.pack('>I4I4', math.floor(version / 4294967296), version % 4294967296)
+  end
+  redis.call('PUBLISH', ARGV[2], ARGV[3] .. head)
+end
+`
+
 /**
  * Writes entries. Per item, ARGV: mode (s: set, a: add, c: compare-and-set),
  * expected version (for c), region part, physical TTL in ms (-1: none), the
@@ -115,15 +135,25 @@ return results
  * with version 0 gets the stored one's version + 1; tombstones and entries of
  * an older generation count, so versions keep growing across delete and clear.
  */
-export const writeScript = defineScript(
-  'write',
-  `${prelude}
+export const writeScript = defineScript('write', writeSource(false))
+
+/**
+ * The write script for one `set` that also announces it: ARGV[2] a channel,
+ * ARGV[3] a backplane frame without its last item; once the entry is stored,
+ * it publishes that frame followed by the version stored, a CBOR unsigned
+ * integer in its shortest form (PROTOCOL.md). Redis runs the script as one
+ * step, so no subscriber hears of the write before it can read it.
+ */
+export const writePublishScript = defineScript('write and publish', writeSource(true))
+
+function writeSource(publish: boolean): string {
+  return `${prelude}
 local now = tonumber(ARGV[1])
 local nowMs = serverMs()
 local results = {}
 for item = 1, #KEYS / 2 do
   local entry, bucketMeta = KEYS[2 * item - 1], KEYS[2 * item]
-  local at = 1 + (item - 1) * 5
+  local at = ${publish ? 3 : 1} + (item - 1) * 5
   local mode, expected, ttl, record = ARGV[at + 1], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 4]), ARGV[at + 5]
   local names = namesOf(bucketMeta, ARGV[at + 3])
   local old = readHeader(entry)
@@ -169,9 +199,9 @@ for item = 1, #KEYS / 2 do
     results[item] = version
   end
 end
-return results
-`,
-)
+${publish ? publishTail : ''}return results
+`
+}
 
 /**
  * Deletes entries, leaving a tombstone with the last version for
