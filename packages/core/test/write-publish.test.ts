@@ -1,6 +1,7 @@
 import { createMemoryBus, memoryHandle, memoryTransport } from '@cacheplane/memory'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Cache, createCache } from '../src/cache.js'
+import { createCache } from '../src/cache.js'
+import type { Cache } from '../src/cache-types.js'
 import type { CacheEntry } from '../src/entry.js'
 import type { CacheHandle, WritePublication } from '../src/handle.js'
 import { decodeFrame } from '../src/protocol/codec.js'
