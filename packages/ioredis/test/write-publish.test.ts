@@ -6,6 +6,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { redisBackplane, redisHandle } from '../src/index.js'
 import { attachedHandle, connect, entry, uniqueCacheName } from './support.js'
 
+/** The version of the one `changed` key a frame carries. */
+function versionIn(message: Buffer): number | undefined {
+  const operation = decodeFrame(message).operations[0]
+  return operation?.kind === 'changed' ? operation.versions[0] : undefined
+}
+
 let server: RedisTestServer
 let client: Redis
 let subscriber: Redis
@@ -117,10 +123,12 @@ describe('redisHandle.setAndPublish', () => {
     const seenAtMessage: (number | undefined)[] = []
     subscriber.on('messageBuffer', (from: Buffer, message: Buffer) => {
       if (from.toString() !== channel) return
-      const version = (decodeFrame(message).operations[0] as { versions: number[] }).versions[0]
+      const version = versionIn(message)
       // Read on another connection as soon as the message is in: the write must be there.
       void readHandle.get('k', undefined).then((found) => {
-        seenAtMessage.push(found === undefined ? undefined : found.version - version!)
+        seenAtMessage.push(
+          found === undefined || version === undefined ? undefined : found.version - version,
+        )
       })
     })
     await subscriber.subscribe(channel)

@@ -12,6 +12,12 @@ import {
   uniqueCacheName,
 } from './support.js'
 
+/** The version of the one `changed` key a frame carries. */
+function versionIn(message: Buffer): number | undefined {
+  const operation = decodeFrame(message).operations[0]
+  return operation?.kind === 'changed' ? operation.versions[0] : undefined
+}
+
 let server: RedisTestServer
 const clients: Client[] = []
 const caches: Cache[] = []
@@ -64,11 +70,7 @@ describe('node-redis: a set published from the write script', () => {
       expect(stored).toBe(version)
     }
     await pollUntil(() => messages.length === 3, { timeout: 5_000, description: '3 messages' })
-    expect(
-      messages.map(
-        (message) => (decodeFrame(message).operations[0] as { versions: number[] }).versions[0],
-      ),
-    ).toEqual([300, 70_000, 2 ** 33 + 5])
+    expect(messages.map((message) => versionIn(message))).toEqual([300, 70_000, 2 ** 33 + 5])
   })
 
   it('a cache over one client publishes lone sets with their writes; the reader sees each, no gap', async () => {
