@@ -468,7 +468,6 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
 
   // Internals
 
-  /** The value of an L1 hit as a promise: one per L1 entry, reused by every hit, so hits allocate nothing. */
   /** L1's answer alone (`skipL2`). */
   private async readTopOnly(
     top: CacheEntry | Promise<CacheEntry | undefined> | undefined,
@@ -504,6 +503,7 @@ class CacheplaneCache<T> implements Cache<T>, BackplaneHost {
     return this.layers.lookup(key, region, top, this.topIsLocal)
   }
 
+  /** The value of an L1 hit as a promise: one per L1 entry, reused by every hit, so hits allocate nothing. */
   private settled(entry: CacheEntry): Promise<T | undefined> {
     if (!this.topIsLocal) return Promise.resolve(entry.value as T)
     const local = entry as LocalEntry<T>

@@ -274,6 +274,23 @@ describe('memoryHandle: expiry', () => {
     expect(handle.get('k', undefined)).toBeUndefined()
   })
 
+  it('with the clock reading given (the cache hit path), slides, serves grace and drops as without', () => {
+    const handle = memoryHandle()
+    const entry = makeEntry('v', { ttl: 1_000, grace: 500, isSliding: true })
+    handle.set('k', undefined, entry)
+    const start = Date.now()
+    expect(handle.get('k', undefined, start + 900)).toBe(entry)
+    expect(entry.expiresAt).toBe(start + 1_900)
+    expect(entry.staleUntil).toBe(start + 2_400)
+    // At expiresAt it is no longer fresh: served as it is within grace, not renewed.
+    expect(handle.get('k', undefined, start + 1_900)).toBe(entry)
+    expect(entry.expiresAt).toBe(start + 1_900)
+    expect(handle.get('k', undefined, start + 2_399)).toBe(entry)
+    expect(handle.size).toBe(1)
+    expect(handle.get('k', undefined, start + 2_400)).toBeUndefined()
+    expect(handle.size).toBe(0)
+  })
+
   it('peek neither renews a sliding entry nor drops anything', () => {
     const handle = memoryHandle()
     const entry = makeEntry('v', { ttl: 1_000, isSliding: true })

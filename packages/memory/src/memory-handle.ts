@@ -230,6 +230,11 @@ class ClockMemoryHandle implements MemoryHandle {
   #read(storeKey: StoreKey, now: number | undefined): CacheEntry | undefined {
     const entry = this.#entries.get(storeKey)
     if (entry === undefined) return undefined
+    // The cache's hit: a fresh entry is alive (`staleUntil >= expiresAt`), so only sliding is left to check.
+    if (now !== undefined && entry.expiresAt > now) {
+      if (entry.sliding > 0) slide(entry, now)
+      return entry
+    }
     // Entries that can neither die nor slide need no clock.
     if (entry.staleUntil === Number.POSITIVE_INFINITY && entry.sliding <= 0) return entry
     const time = now ?? Date.now()
