@@ -100,7 +100,7 @@ describe('redisHandle on a cluster', () => {
     expect(await handle.deleteMany(keys, 'region')).toBe(60)
   })
 
-  it('sends concurrent gets per slot, a call per 16 gets of a slot', async () => {
+  it('sends concurrent gets per slot, a call per 24 gets of a slot', async () => {
     const { handle, cacheName } = attachedHandle(client)
     const layout = { prefix: 'cacheplane', cacheName }
     const keys = Array.from({ length: 40 }, (_, index) => `key-${index}`)
@@ -125,9 +125,9 @@ describe('redisHandle on a cluster', () => {
     }
     const getAll = (region: string | undefined) => () =>
       Promise.all(keys.map((key) => handle.get(key, region)))
-    // A region is one slot: ceil(40 / 16) calls.
-    expect(await scriptCalls(getAll('region'))).toBe(3)
-    // Keys without a region spread: one call per slot, none of them holding 16.
+    // A region is one slot: ceil(40 / 24) calls.
+    expect(await scriptCalls(getAll('region'))).toBe(2)
+    // Keys without a region spread: one call per slot, none of them holding 24.
     const spread = new Set(keys.map((key) => slotOf(entryKeyOf(layout, key, undefined)))).size
     expect(spread).toBeGreaterThan(30)
     expect(await scriptCalls(getAll(undefined))).toBe(spread)

@@ -61,7 +61,7 @@ describe('batching', () => {
       values = found.map((item) => item?.value)
     })
     expect(values).toEqual(keys)
-    // Calls of 16 (as over ioredis) would leave in the same write and only cost more.
+    // Calls of 24 (as over ioredis) would leave in the same write and only cost more.
     expect(calls).toEqual({ evalsha: 1 })
   })
 

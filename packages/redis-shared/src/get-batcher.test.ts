@@ -59,11 +59,11 @@ const keys = (count: number, prefix = 'key') =>
   Array.from({ length: count }, (_, index) => `${prefix}-${index}`)
 
 describe('GetBatcher', () => {
-  it('over a client that writes each command at once, sends a call per 16 gets without waiting for the turn', async () => {
+  it('over a client that writes each command at once, sends a call per 24 gets without waiting for the turn', async () => {
     const executor = new RecordingExecutor(false, true)
     const outcomes = await getAll(executor, batcherOver(executor), keys(50))
-    expect(executor.callSizes()).toEqual([16, 16, 16, 2])
-    expect(executor.runs.map((run) => run.early)).toEqual([true, true, true, false])
+    expect(executor.callSizes()).toEqual([24, 24, 2])
+    expect(executor.runs.map((run) => run.early)).toEqual([true, true, false])
     expect(
       outcomes.map((outcome) => outcome.status === 'fulfilled' && String(outcome.value)),
     ).toEqual(keys(50).map((key) => entryAddress(layout, key, undefined).entryKey))
@@ -87,11 +87,11 @@ describe('GetBatcher', () => {
     // Keys of one region share a bucket, so a slot; two regions in two slots.
     const region = (name: string, count: number) =>
       keys(count, name).map((key) => entryAddress(layout, key, name))
-    const first = region('first', 20)
+    const first = region('first', 30)
     const second = region('second', 5)
     expect(slots.of(first[0]!.bucket)).not.toBe(slots.of(second[0]!.bucket))
     const batcher = batcherOver(executor)
-    // Interleaved: 16 gets in all are not a call, 16 of one slot are.
+    // Interleaved: 24 gets in all are not a call, 24 of one slot are.
     const interleaved = first.flatMap((address, index) =>
       index < second.length ? [second[index]!, address] : [address],
     )
@@ -101,11 +101,11 @@ describe('GetBatcher', () => {
     })
     await Promise.all(replies)
     expect(executor.runs).toEqual([
-      { keys: [first.slice(0, 16).map((address) => address.entryKey)], early: true },
+      { keys: [first.slice(0, 24).map((address) => address.entryKey)], early: true },
       {
         keys: [
           second.map((address) => address.entryKey),
-          first.slice(16).map((address) => address.entryKey),
+          first.slice(24).map((address) => address.entryKey),
         ],
         early: false,
       },
@@ -114,16 +114,27 @@ describe('GetBatcher', () => {
 
   it('a failed call fails its own gets only', async () => {
     const executor = new RecordingExecutor(false, true)
-    const failing = entryAddress(layout, 'key-20', undefined).entryKey
+    const failing = entryAddress(layout, 'key-30', undefined).entryKey
     executor.fail = (call) => call.keys.includes(failing)
     const outcomes = await getAll(executor, batcherOver(executor), keys(40))
     const failed = outcomes.flatMap((outcome, index) =>
       outcome.status === 'rejected' ? [index] : [],
     )
-    // key-20 is in the second call: keys 16 to 31.
-    expect(failed).toEqual(keys(16).map((_, index) => 16 + index))
-    const reason = (outcomes[20] as PromiseRejectedResult).reason
+    // key-30 is in the second call: keys 24 to 39.
+    expect(failed).toEqual(keys(16).map((_, index) => 24 + index))
+    const reason = (outcomes[30] as PromiseRejectedResult).reason
     expect(CacheplaneError.isInstance(reason) && reason.code).toBe('E_L2_UNAVAILABLE')
+  })
+
+  it('a reply of the wrong shape fails the gets of its call', async () => {
+    const executor = new RecordingExecutor(false, true)
+    executor.run = async (calls) =>
+      calls.map(() => ({ status: 'fulfilled', value: [Buffer.from('one reply')] }))
+    const outcomes = await getAll(executor, batcherOver(executor), keys(3))
+    for (const outcome of outcomes) {
+      const reason = outcome.status === 'rejected' ? outcome.reason : undefined
+      expect(CacheplaneError.isInstance(reason) && reason.code).toBe('E_L2_UNAVAILABLE')
+    }
   })
 
   it('flush sends what waits at once, and a turn with nothing left sends nothing', async () => {

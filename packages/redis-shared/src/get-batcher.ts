@@ -1,10 +1,10 @@
 import type { RedisExecutor } from './executor.js'
 import type { BucketSlots, EntryAddress, KeyLayout } from './key-layout.js'
-import { MAX_ITEMS_PER_CALL, runItems, type ScriptItem } from './run-items.js'
+import { MAX_ITEMS_PER_CALL, runItems, unavailable } from './run-items.js'
 import { getScript } from './scripts/entry-scripts.js'
 
 interface PendingGet {
-  readonly item: ScriptItem
+  readonly address: EntryAddress
   readonly resolve: (reply: unknown) => void
   readonly reject: (error: unknown) => void
 }
@@ -16,9 +16,10 @@ interface PendingGet {
  * calls in flight, and the client decodes one call's replies while Redis runs
  * the next. With one call per turn, each batch waited for the last one's
  * round trip and script time. Measured from 8 to 32 at 50 and 200 gets in
- * flight: 16 is at or near the best at both (256: 0.7x as many gets/s).
+ * flight (256: 0.7x as many gets/s); 24 over 16: fewer calls and socket writes,
+ * 1.0-1.1x the gets/s at 50 in flight (more so with an L1 to fill), even at 200.
  */
-export const GETS_PER_CALL = 16
+export const GETS_PER_CALL = 24
 
 const noArgs: readonly string[] = []
 
@@ -53,11 +54,7 @@ export class GetBatcher {
   /** Resolves the raw reply for the entry: a record, `null`, or bytes to reject. */
   get(address: EntryAddress): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const pending = {
-        item: { bucket: address.bucket, keys: [address.entryKey], args: noArgs },
-        resolve,
-        reject,
-      }
+      const pending = { address, resolve, reject }
       const queue = this.#executor.isCluster ? this.#slotQueue(address.bucket) : this.#pending
       queue.push(pending)
       if (queue.length < this.#getsPerCall) {
@@ -100,12 +97,20 @@ export class GetBatcher {
       const { layout, slots } = this.#attached()
       // The get script finds the end of the hash tag in each key from this length.
       const tagLength = Buffer.byteLength(layout.cacheName, 'utf8') + 2
+      const header = [String(Date.now()), String(tagLength)]
+      if (!this.#executor.isCluster && batch.length <= MAX_ITEMS_PER_CALL) {
+        return await this.#sendCall(batch, header)
+      }
       const outcomes = await runItems(
         this.#executor,
         slots,
         getScript,
-        batch.map((pending) => pending.item),
-        [String(Date.now()), String(tagLength)],
+        batch.map(({ address }) => ({
+          bucket: address.bucket,
+          keys: [address.entryKey],
+          args: noArgs,
+        })),
+        header,
       )
       batch.forEach((pending, index) => {
         const outcome = outcomes[index]
@@ -115,5 +120,24 @@ export class GetBatcher {
     } catch (error) {
       for (const pending of batch) pending.reject(error)
     }
+  }
+
+  /** One call for the whole batch (what `runItems` does for it, without an outcome per get). */
+  async #sendCall(batch: readonly PendingGet[], header: string[]): Promise<void> {
+    const keys: string[] = new Array(batch.length)
+    for (let index = 0; index < batch.length; index++) keys[index] = batch[index]!.address.entryKey
+    const [outcome] = await this.#executor.run([{ script: getScript, keys, args: header }])
+    const reply = outcome?.status === 'fulfilled' ? outcome.value : undefined
+    if (!Array.isArray(reply) || reply.length !== batch.length) {
+      const reason = unavailable(
+        getScript.name,
+        outcome?.status === 'rejected'
+          ? outcome.reason
+          : new Error(`unexpected reply to the ${getScript.name} script`),
+      )
+      for (const pending of batch) pending.reject(reason)
+      return
+    }
+    for (let index = 0; index < batch.length; index++) batch[index]!.resolve(reply[index])
   }
 }

@@ -183,12 +183,14 @@ for item = 1, #KEYS / 2 do
       regionToken = newToken(nil)
       redis.call('HSET', names.regionMeta, 't', fmt(regionToken))
     end
+    -- Version and generations go into the header (bytes 3-26) before the one SET.
+    record = string.sub(record, 1, 2) .. struct.pack('>ddd', version, bucketToken, regionToken)
+      .. string.sub(record, 27)
     if ttl > 0 then
       redis.call('SET', entry, record, 'PX', ttl)
     else
       redis.call('SET', entry, record)
     end
-    redis.call('SETRANGE', entry, 2, struct.pack('>ddd', version, bucketToken, regionToken))
     if ttl > 0 then
       -- Horizon first: untrack may then release the metas, and must see this entry.
       extendMetas(bucketMeta, names, ttl, nowMs)
