@@ -10,6 +10,8 @@ import { createClient } from 'redis'
  * @property {(key: string) => Promise<unknown>} get
  * @property {(key: string, value: string) => Promise<unknown>} set
  * @property {(channel: string, message: string) => Promise<unknown>} publish
+ * @property {(key: string, value: string, channel: string, message: string) => Promise<unknown>} setAndPublish
+ *   One script call that SETs the key, then PUBLISHes: the floor of a write that announces itself.
  * @property {() => Promise<void>} close
  */
 
@@ -29,6 +31,9 @@ import { createClient } from 'redis'
  * @property {() => Promise<CacheplaneAdapter>} adapter Rejects when the adapter is not built or not there yet.
  */
 
+const setAndPublishScript =
+  "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('PUBLISH', ARGV[2], ARGV[3])"
+
 /** @type {ClientEntry[]} */
 export const clients = [
   {
@@ -45,6 +50,8 @@ export const clients = [
           get: (key) => client.get(key),
           set: (key, value) => client.set(key, value),
           publish: (channel, message) => client.publish(channel, message),
+          setAndPublish: (key, value, channel, message) =>
+            client.eval(setAndPublishScript, 1, key, value, channel, message),
           close: async () => {
             await client.quit()
           },
@@ -79,6 +86,8 @@ export const clients = [
           get: (key) => client.get(key),
           set: (key, value) => client.set(key, value),
           publish: (channel, message) => client.publish(channel, message),
+          setAndPublish: (key, value, channel, message) =>
+            client.eval(setAndPublishScript, { keys: [key], arguments: [value, channel, message] }),
           close: () => client.close(),
         },
       }

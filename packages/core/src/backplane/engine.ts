@@ -150,8 +150,11 @@ export class BackplaneEngine {
     region: string | undefined,
     entry: CacheEntry,
   ): Promise<number> | undefined {
+    // Queued frames wait until these writes settle; while a heartbeat is due, writes go
+    // the usual way, so that overlapping writes cannot hold it back for ever.
     if (
       this.state !== 'up' ||
+      this.heartbeatDue ||
       this.unsentFrames > 0 ||
       this.retryTimer !== undefined ||
       !this.pending.isEmpty ||
