@@ -48,52 +48,73 @@ next. Paired A/B runs: ioredis with no L1 0.91x → 1.29x (1.23-1.42), cold L1 0
 node-redis keeps one call per turn (it writes a turn's commands in one socket write, and smaller
 calls measured slower). (3) Fewer promises on core's L2 read path.
 
-**What remains (cold L1)**: a CPU profile of cold-L1 gets over ioredis puts ≈ 11-22% of the
-client's time in \`writeUtf8String\` (the native call that encodes and writes a command to the
-socket: its cost follows the number of writes, not the bytes), ≈ 10% in GC, and ≈ 6% in core's
-own miss path (\`walk\`, \`lookup\`, flights, the L1 fill). On the server the script costs
-2.4-3 µs per key: reading the records (1.0-1.2), one \`HGET\` of the bucket's generation per
-distinct bucket (0.5-0.7; Redis 7.0 cannot read many hashes in one command).
+**Done since**: calls of 24 gets instead of 16 over ioredis (50 in flight: 3 calls, not 4), and a
+standalone batch goes straight to one script call without an item per get: paired A/B runs
+1.0-1.07x the gets/s, 5-10% less client CPU per get.
+
+**What remains (cold L1)**: batch sizes are the same with and without an L1 (12.7 keys per call
+over ioredis, 50 over node-redis, in \`INFO commandstats\`); what doubles is the client's CPU
+per get, from about 4.8 µs (no L1) to 8-9 µs (cold L1), where a raw GET costs 8.5 µs (ioredis)
+and 11 µs (node-redis). Where it goes:
+- core's miss walk and the L1 fill (\`lookup\`, a read flight, \`walk\`, \`fill\`, the memory
+  store's \`set\`): 2.1 µs per get against 0.75 µs with no L1, over an in-process source that
+  answers at once (so 1.35 µs of it is the L1's);
+- keeping the values: a caller that keeps every value it reads costs the no-L1 path 8% of its
+  gets/s (139.6k → 128.3k, same run), because the values survive and get promoted; an L1 keeps
+  them by definition;
+- the rest is scheduling: with an L1, ioredis reads about 3.7 replies per socket read instead
+  of 2, and the writes' time in profiles (\`writeUtf8String\`) nearly doubles at the same number
+  of writes, which is the process being descheduled while Redis runs (2 vCPUs).
 
 **Tried and dropped**: packing a call's keys into one argument (unpacked in Lua): 0.94x of the
 current code with a cold L1 (5 paired runs), because the socket writes stay and the server pays
-for the unpacking; Buffer arguments are no cheaper for ioredis.
+for the unpacking; Buffer arguments are no cheaper for ioredis. Corking ioredis's socket writes
+until the end of the turn halved the writes but measured 0.66-1.06x: Redis then answers the
+calls together and the overlap of several calls in flight is lost. node-redis with a capped call
+per turn (the rest on the next turn): 0.77-1.04x.
 
-**Plan**: fewer socket writes per get (cork ioredis's writes within a turn, or more gets per call
-once calls overlap), and keep bucket generations in one hash per slot group so that one
-\`HMGET\` serves a call (a stored-format change: a decision record first).`
+**Plan**: the L1 fill is the lever: fewer promises and objects on the miss walk (the flight, its
+placeholder promise, the lookup record), and keep bucket generations in one hash per slot group
+so that one \`HMGET\` serves a call on the server (a stored-format change: a decision record
+first).`
 
 const propagation = `### Why the propagation p50 target is missed, and the plan
 
-cacheplane's \`set\` is two round trips by design (write the value to the L2, then publish on the
-next turn), where the baseline is one PUBLISH. Timed alone (2,000 sequential calls, medians):
-raw SET ≈ 110 µs, raw PUBLISH ≈ 70 µs, \`cache.set\` ≈ 175 µs; Redis \`INFO commandstats\` puts the
-write script at **31.6 µs per call on the server** against 1.6 µs for SET and 0.85 µs for PUBLISH.
-So the p50 is: set round trip + write script + one event-loop turn (the engine flushes on
-\`setImmediate\`, packages/core/src/backplane/engine.ts \`scheduleFlush\`, line 326) + PUBLISH round
-trip + decode and apply on the reader. Even "raw SET, then PUBLISH" is ≈ 1.3-1.5x raw PUBLISH, so
-1.1x is out of reach while a write takes two round trips. The p99 ratio moved between 1.0x and
-2.6x across four full runs here: with three busy processes (writer, reader, Redis) and other test
-suites on 2 cores, the tail is mostly scheduling; read it from a run on a quiet machine.
+**Done** (decision 0011): a lone \`set\` is one round trip. The write script stores the entry and
+then PUBLISHes its \`changed\` frame (packages/redis-shared/src/scripts/entry-scripts.ts
+\`writePublishScript\`); the engine builds and numbers the frame, the script appends the version it
+stored (packages/core/src/backplane/engine.ts \`writeAndPublish\`). Before, \`set\` wrote, waited
+for the reply and published on the next turn: p50 3.96-4.01x (ioredis) and 3.21-3.29x
+(node-redis) a raw PUBLISH over three full runs.
 
-**Plan:**
-1. One round trip: publish the invalidation from inside the write script
-   (packages/redis-shared/src/scripts/entry-scripts.ts \`writeScript\`, line 71): the client passes
-   the channel and the encoded frame with a fixed-width (CBOR uint64, 9 bytes) version slot, the
-   script patches the version it assigned (\`struct.pack\`) and calls \`PUBLISH\` after the \`SET\`.
-   Redis runs the script atomically, so no reader can see the message before the value. The engine
-   then counts the frame as sent (its sequence number is taken when the frame is built, so gap
-   detection is unchanged). This needs a small contract addition (the source handle offering
-   "write and publish" when it shares the Redis of the backplane): worth a decision record.
-   Expected p50 ≈ raw PUBLISH + 30 µs of Lua, i.e. ≈ 1.1-1.3x; with item 2, under 1.1x.
-2. Make the write script cheaper (31.6 µs): it calls \`TIME\` (\`serverMs\`) on every call, reads
-   the old header with \`GETRANGE\`, reads the tokens with \`HGET\`, then writes twice (\`SET\` then
-   \`SETRANGE\` of version and tokens, line 114) and extends the metas with more \`HGET\`/\`PEXPIRE\`.
-   Splice version and tokens into the record string before one \`SET\`
-   (\`string.sub(record, 1, 2) .. struct.pack('>ddd', ...) .. string.sub(record, 27)\`); call \`TIME\` and \`extendMetas\` only when the meta's horizon is close to expiry.
-3. ~~Flush a lone invalidation on a microtask instead of \`setImmediate\`~~: tried (a microtask
-   flush whenever no publish is in flight); two runs of the propagation measure showed no change
-   beyond noise (p50 vs raw PUBLISH 3.9-4.3x ioredis, 3.3-3.5x node-redis), so it was dropped.`
+**What remains.** The round trip is now the floor's: "raw one script: SET + PUBLISH" above (a
+two-line script) is 1.1-1.2x a raw PUBLISH. The rest is work on each leg, timed with
+CLOCK_MONOTONIC in writer and reader (1,400 trials, medians, no other load;
+benchmarks/tmp-style traces, µs after the writer's call):
+
+| | raw PUBLISH | cacheplane's write script, sent by hand from a raw client | cacheplane \`set\` |
+|---|---|---|---|
+| command written to the socket | 10 | 23 | 67-86 |
+| writer has its reply | 84-98 | 153-175 | 209-273 |
+| reader has applied it | 85-116 | 179-211 | 279-287 |
+
+- **The write script's server time**: 31 µs per call in \`INFO commandstats\`, against about
+  3 µs for a script that only returns. Each \`redis.call\` costs 3-4 µs on this Redis 7.0 (\`TIME\`,
+  \`GETRANGE\` of the old header, \`HGET\` of the generation, \`SET\`, \`HGET\` of the meta's horizon,
+  \`PUBLISH\`), and defining the prelude's local functions costs about 3 µs per call. On 2 vCPUs
+  shared by writer, Redis and a reader that polls on every turn, server time shows about twice
+  in latency: the writer's socket write returns only after Redis has run the script (65 µs,
+  against 20 µs for a PUBLISH).
+- **Client work**: the writer spends 33 µs from \`cache.set\` to the socket write (core 6 µs,
+  the handle's record encoding and call building 13 µs, ioredis' command building 14 µs); the
+  reader spends 13.5 µs from the socket's data to the applied invalidation (a raw subscriber
+  6 µs), measured in one process.
+
+**Plan**: (1) fewer commands per write script: one \`HMGET\` for a meta's generation and horizon,
+\`TIME\` only when a horizon is near (see the changesets); (2) Redis Functions (Redis 7+): library
+functions are defined once by \`FUNCTION LOAD\` instead of on every call, which needs a decision
+record because Redis 6 has no functions; (3) build the write call with fewer allocations in the
+handle (record encoding, address, argument list).`
 
 const memory = `### Why the memory target is missed, and the plan
 

@@ -21,6 +21,9 @@ export interface ReadFlight {
   promise: Promise<CacheEntry | undefined>
 }
 
+/** What a flight's promise is until its walk has started: one for all, not one per read. */
+const NOT_STARTED: Promise<CacheEntry | undefined> = Promise.resolve(undefined)
+
 /** The map key of a (region, key) pair; unambiguous for any strings. */
 export function flightId(key: string, region: string | undefined): string {
   return region === undefined ? `k${key}` : `r${region.length}:${region}${key}`
@@ -50,7 +53,7 @@ export class Flights {
       minVersion: 0,
       stale: undefined,
       staleTrusted: false,
-      promise: Promise.resolve(undefined),
+      promise: NOT_STARTED,
     }
     this.flights.set(id, flight)
     flight.promise = run(flight)
