@@ -1,5 +1,5 @@
 import { defineScript } from './lua-script.js'
-import { prelude } from './prelude.js'
+import { entryPrelude, lazyBookkeeping, prelude } from './prelude.js'
 
 /*
  * Every entry script takes any number of items, so that one call serves a
@@ -147,17 +147,54 @@ export const writeScript = defineScript('write', writeSource(false))
 export const writePublishScript = defineScript('write and publish', writeSource(true))
 
 function writeSource(publish: boolean): string {
-  return `${prelude}
+  return `${entryPrelude}${lazyBookkeeping}
+-- A meta key must outlive every entry that relies on it (decision 0005): one
+-- written now for ttl ms needs the meta's horizon h (server ms; the meta lives
+-- that long at least) to reach serverNow + ttl. TIME costs about as much as
+-- the SET, so the client's clock (now) decides when it clears the bar by this
+-- margin: now + ttl + SKEW_MARGIN <= h implies serverNow + ttl <= h while the
+-- client's clock is at most SKEW_MARGIN behind the server's. Short of that,
+-- TIME and the exact check. A client clock further behind may let a meta
+-- expire before an entry, which then reads as absent: a miss, never a stale
+-- hit, as after any early expiry of a meta. A clock ahead only reads TIME more.
+local SKEW_MARGIN = 60000
 local now = tonumber(ARGV[1])
-local nowMs = serverMs()
+-- The server's clock in ms: read once per call, when an item first needs it.
+local nowMs
+local function serverNow()
+  if not nowMs then nowMs = bookkeeping().serverMs() end
+  return nowMs
+end
+-- Keeps the bucket's meta (or, forRegion, the region's) alive for an entry of
+-- ttl ms; horizon: the meta's field h as read.
+local function keepMeta(horizon, ttl, bucketMeta, regionPart, forRegion)
+  if now + ttl + SKEW_MARGIN <= tonumber(horizon or '0') then return end
+  local functions = bookkeeping()
+  local names = functions.namesOf(bucketMeta, regionPart)
+  if forRegion then
+    functions.extendMeta(names.regionMeta, horizon, ttl, serverNow(), functions.regionPinned, names)
+  else
+    functions.extendMeta(bucketMeta, horizon, ttl, serverNow(), functions.bucketPinned, names)
+  end
+end
 local results = {}
 for item = 1, #KEYS / 2 do
   local entry, bucketMeta = KEYS[2 * item - 1], KEYS[2 * item]
   local at = ${publish ? 3 : 1} + (item - 1) * 5
   local mode, expected, ttl, record = ARGV[at + 1], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 4]), ARGV[at + 5]
-  local names = namesOf(bucketMeta, ARGV[at + 3])
+  local regionPart = ARGV[at + 3]
+  -- The one bookkeeping name every write needs, as namesOf makes it; the
+  -- others only on the rare paths.
+  local regionMeta = false
+  if regionPart ~= '_' then regionMeta = string.sub(bucketMeta, 1, -6) .. ':meta:' .. regionPart end
   local old = readHeader(entry)
-  local bucketToken, regionToken = tokensOf(bucketMeta, names)
+  -- Each meta's generation and horizon in one read (the horizon is needed below).
+  local bucketFields = redis.call('HMGET', bucketMeta, 't', 'h')
+  local bucketToken, regionToken, regionFields = tonumber(bucketFields[1]), 0, nil
+  if regionMeta then
+    regionFields = redis.call('HMGET', regionMeta, 't', 'h')
+    regionToken = tonumber(regionFields[1])
+  end
   local live = isLive(old, bucketToken, regionToken, now)
   local refused = false
   if mode == 'a' then
@@ -176,12 +213,12 @@ for item = 1, #KEYS / 2 do
       if old then version = old.version + 1 end
     end
     if bucketToken == nil then
-      bucketToken = newToken(nil)
-      redis.call('HSET', bucketMeta, 't', fmt(bucketToken))
+      bucketToken = bookkeeping().newToken(nil)
+      redis.call('HSET', bucketMeta, 't', bookkeeping().fmt(bucketToken))
     end
     if regionToken == nil then
-      regionToken = newToken(nil)
-      redis.call('HSET', names.regionMeta, 't', fmt(regionToken))
+      regionToken = bookkeeping().newToken(nil)
+      redis.call('HSET', regionMeta, 't', bookkeeping().fmt(regionToken))
     end
     -- Version and generations go into the header (bytes 3-26) before the one SET.
     record = string.sub(record, 1, 2) .. struct.pack('>ddd', version, bucketToken, regionToken)
@@ -193,10 +230,15 @@ for item = 1, #KEYS / 2 do
     end
     if ttl > 0 then
       -- Horizon first: untrack may then release the metas, and must see this entry.
-      extendMetas(bucketMeta, names, ttl, nowMs)
-      if old and old.staleUntil == INF then untrack(entry, bucketMeta, names, nowMs) end
+      keepMeta(bucketFields[2], ttl, bucketMeta, regionPart, false)
+      if regionMeta then keepMeta(regionFields[2], ttl, bucketMeta, regionPart, true) end
+      if old and old.staleUntil == INF then
+        local functions = bookkeeping()
+        functions.untrack(entry, bucketMeta, functions.namesOf(bucketMeta, regionPart), serverNow())
+      end
     else
-      track(entry, bucketMeta, names)
+      local functions = bookkeeping()
+      functions.track(entry, bucketMeta, functions.namesOf(bucketMeta, regionPart))
     end
     results[item] = version
   end

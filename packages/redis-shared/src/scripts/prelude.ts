@@ -6,40 +6,27 @@
  * Generations ("tokens") are numbers: a new one is the server's time in µs,
  * or the old one + 1 when that is larger, so that a bucket or region never
  * sees a token again that an older entry may still carry.
+ *
+ * Each `local function` is a closure made anew on every run of a script:
+ * making the bookkeeping part on every run cost the write script, the hot one,
+ * about 3 µs, so it takes the entry part and makes the bookkeeping part only
+ * when an item needs it (`lazyBookkeeping`).
  */
-export const prelude = `
+
+/** Constants, and reading an entry's header: what every entry script needs. */
+export const entryPrelude = `
 -- Formats 1 and 2 share these 58 bytes (format 2 adds tagVersion after them).
 local HEADER_SIZE = 58
 -- Tombstones are written as format 1, which every adapter version reads.
 local FORMAT = 1
 local INF = math.huge
 
-local function isRecordFormat(byte)
-  return byte == 1 or byte == 2
-end
-
-local function fmt(number)
-  return string.format('%.0f', number)
-end
-
-local function serverMs()
-  local time = redis.call('TIME')
-  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-end
-
-local function newToken(old)
-  local time = redis.call('TIME')
-  local micros = tonumber(time[1]) * 1000000 + tonumber(time[2])
-  if old and old >= micros then return old + 1 end
-  return micros
-end
-
 -- nil: no entry; false: bytes that are not a format 1 or 2 record; else its header.
 local function parseHeader(raw)
   if raw == nil or raw == false then return nil end
-  if type(raw) ~= 'string' or #raw < HEADER_SIZE or not isRecordFormat(string.byte(raw, 1)) then
-    return false
-  end
+  if type(raw) ~= 'string' or #raw < HEADER_SIZE then return false end
+  local format = string.byte(raw, 1)
+  if format ~= 1 and format ~= 2 then return false end
   local _, flags, version, bucketToken, regionToken, _, expiresAt, staleUntil, sliding =
     struct.unpack('>BBddddddd', raw)
   -- A version that is not a whole number from 1 to 2^53-1 (NaN included) would
@@ -63,6 +50,32 @@ local function readHeader(key)
   if type(raw) == 'table' then return false end
   if raw == '' then return nil end
   return parseHeader(raw)
+end
+
+local function isLive(header, bucketToken, regionToken, now)
+  return header ~= nil and header ~= false and not header.tombstone
+    and bucketToken ~= nil and regionToken ~= nil
+    and header.bucketToken == bucketToken and header.regionToken == regionToken
+    and header.staleUntil > now
+end
+`
+
+/** Generations, bookkeeping key names, and keeping meta keys alive. */
+const bookkeeping = `
+local function fmt(number)
+  return string.format('%.0f', number)
+end
+
+local function serverMs()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+
+local function newToken(old)
+  local time = redis.call('TIME')
+  local micros = tonumber(time[1]) * 1000000 + tonumber(time[2])
+  if old and old >= micros then return old + 1 end
+  return micros
 end
 
 local function token(meta)
@@ -91,13 +104,6 @@ local function tokensOf(bucketMeta, names)
   return token(bucketMeta), regionToken
 end
 
-local function isLive(header, bucketToken, regionToken, now)
-  return header ~= nil and header ~= false and not header.tombstone
-    and bucketToken ~= nil and regionToken ~= nil
-    and header.bucketToken == bucketToken and header.regionToken == regionToken
-    and header.staleUntil > now
-end
-
 local function bucketPinned(names)
   return redis.call('SCARD', names.persistNoRegion) > 0
     or redis.call('SCARD', names.persistRegions) > 0
@@ -109,11 +115,12 @@ end
 
 -- Keeps a meta key alive for ttl ms at least; it asks for twice that, so
 -- that steady traffic rewrites it about once per TTL, not on every write.
-local function extendMeta(meta, ttl, nowMs, pinned)
-  local horizon = tonumber(redis.call('HGET', meta, 'h') or '0')
-  if nowMs + ttl <= horizon then return end
+-- horizon: the meta's field h as read (false when absent); pinned: bucketPinned
+-- or regionPinned, asked only when the TTL moves.
+local function extendMeta(meta, horizon, ttl, nowMs, pinned, names)
+  if nowMs + ttl <= tonumber(horizon or '0') then return end
   redis.call('HSET', meta, 'h', fmt(nowMs + 2 * ttl))
-  if not pinned() then redis.call('PEXPIRE', meta, 2 * ttl) end
+  if not pinned(names) then redis.call('PEXPIRE', meta, 2 * ttl) end
 end
 
 -- Once no entry without TTL needs it: the meta lives to its horizon, or goes.
@@ -127,9 +134,9 @@ local function releaseMeta(meta, nowMs)
 end
 
 local function extendMetas(bucketMeta, names, ttl, nowMs)
-  extendMeta(bucketMeta, ttl, nowMs, function() return bucketPinned(names) end)
+  extendMeta(bucketMeta, redis.call('HGET', bucketMeta, 'h'), ttl, nowMs, bucketPinned, names)
   if names.hasRegion then
-    extendMeta(names.regionMeta, ttl, nowMs, function() return regionPinned(names) end)
+    extendMeta(names.regionMeta, redis.call('HGET', names.regionMeta, 'h'), ttl, nowMs, regionPinned, names)
   end
 end
 
@@ -151,5 +158,29 @@ local function untrack(entry, bucketMeta, names, nowMs)
     releaseMeta(names.regionMeta, nowMs)
   end
   if not bucketPinned(names) then releaseMeta(bucketMeta, nowMs) end
+end
+`
+
+/** Everything above, for the scripts that run it all on every call. */
+export const prelude = entryPrelude + bookkeeping
+
+/**
+ * The bookkeeping functions as a table, made on the first call of
+ * `bookkeeping()` in a run; for scripts that need them on rare paths only.
+ */
+export const lazyBookkeeping = `
+local bookkeepingFunctions
+local function bookkeeping()
+  if not bookkeepingFunctions then
+    bookkeepingFunctions = (function()
+${bookkeeping}
+      return {
+        fmt = fmt, serverMs = serverMs, newToken = newToken, namesOf = namesOf,
+        bucketPinned = bucketPinned, regionPinned = regionPinned, extendMeta = extendMeta,
+        track = track, untrack = untrack,
+      }
+    end)()
+  end
+  return bookkeepingFunctions
 end
 `
