@@ -19,16 +19,25 @@ paired rounds): peek 0.43-0.47x (lru-cache) → 0.55-0.65x (own LRU) → 0.63-0.
 lru-cache \`get\`; \`await get\` 0.21x → 0.23-0.24x. The hit path also lost an \`instanceof\`.
 
 - **peek** (goal 0.7x): a handle over a bare \`Map\` with no eviction at all scores 0.70-0.80x, so
-  the store is now close to its floor. What remains is core's own work per hit
-  (packages/core/src/cache.ts \`peek\`: the key check, \`coarseNow\`, the try/catch of
-  \`readTop\`, \`usableTop\`'s expiry, generation and tag checks) ≈ 12-15 ns.
-  **Plan**: a synchronous fast path that the memory handle declares (a \`lookup(key, now)\` without
-  the try/catch, called only when the handle says so), so that the whole hit inlines.
-- **await get** (goal 0.2x): peek plus the \`await\` of the entry's settled promise (≈ 55-60 ns on
-  this machine). Met in one process; in the full run the peers' garbage makes the rounds noisier.
+  the store is close to its floor. **Done since**: the coarse clock (packages/core/src/clock.ts)
+  keeps its reading in a \`const\` object instead of module-level \`let\`s, which V8 checks for the
+  temporal dead zone on every read (peek's time x0.92-0.93 in paired runs), and the memory handle
+  serves an entry fresh at the cache's clock reading without its own expiry checks (x0.97).
+  **Tried and dropped**: the planned synchronous fast path declared by the handle (x0.997 for
+  peek, x1.02 for get in paired runs): V8's inlining trace shows the whole hit (key check,
+  \`coarseNow\`, \`readTop\` with its try/catch, the handle's and the store's \`get\`, the freshness
+  checks) already inlined into the caller's loop; a split of \`peek\`/\`get\` into an inlined hit and
+  an out-of-line rest: x0.99.
+  **What is left**, measured by editing the built files: the key check (its removal: x0.92; it
+  must stay, it guards every handle, third-party ones included), the clock's \`setTimeout\` identity
+  check (x0.95; it keeps fake timers working); a hit stripped to one \`Map.get\`, the expiry check
+  and \`coarseNow\` reaches x0.79, so core and the memory handle can gain at most about 20% more.
+- **await get** (goal 0.2x): \`get\` allocates nothing on a hit (one settled promise per entry,
+  reused) and has no await chain; its cost is peek plus the caller's \`await\` of a settled promise
+  (≈ 55-60 ns on this machine), 0.20-0.23x across runs: at the goal's edge.
 - **vs BentoCache** (goal 40x): BentoCache's L1 hit is ≈ 5-7 µs (it deserializes by default and
   goes through several async layers), so 40x needs cacheplane's awaited get at ≈ 125-170 ns: met
-  in isolated runs, at the edge in the noisy full run.`
+  in this run and in isolated runs, at the edge in noisy ones.`
 
 const l2 = `### Why the L2 targets are missed, and the plan
 
@@ -85,36 +94,62 @@ then PUBLISHes its \`changed\` frame (packages/redis-shared/src/scripts/entry-sc
 \`writePublishScript\`); the engine builds and numbers the frame, the script appends the version it
 stored (packages/core/src/backplane/engine.ts \`writeAndPublish\`). Before, \`set\` wrote, waited
 for the reply and published on the next turn: p50 3.96-4.01x (ioredis) and 3.21-3.29x
-(node-redis) a raw PUBLISH over three full runs.
+(node-redis) a raw PUBLISH over three full runs; since, 2.9-3.5x and 2.4-2.7x over three runs of
+this measure (the last in the table above). The write script also got cheaper: one \`HMGET\` per
+meta for its generation and horizon, \`TIME\` only near a horizon, and the bookkeeping functions
+made only when needed: about 36 → 26 µs of Redis time per call (SLOWLOG, interleaved A/B).
 
 **What remains.** The round trip is now the floor's: "raw one script: SET + PUBLISH" above (a
 two-line script) is 1.1-1.2x a raw PUBLISH. The rest is work on each leg, timed with
-CLOCK_MONOTONIC in writer and reader (1,400 trials, medians, no other load;
-benchmarks/tmp-style traces, µs after the writer's call):
+CLOCK_MONOTONIC in writer and reader (1,400 trials, medians, no other load, before the script
+got cheaper; µs after the writer's call):
 
-| | raw PUBLISH | cacheplane's write script, sent by hand from a raw client | cacheplane \`set\` |
+| | raw PUBLISH | cacheplane's write script, sent by hand from another client | cacheplane \`set\` |
 |---|---|---|---|
 | command written to the socket | 10 | 23 | 67-86 |
 | writer has its reply | 84-98 | 153-175 | 209-273 |
 | reader has applied it | 85-116 | 179-211 | 279-287 |
 
-- **The write script's server time**: 31 µs per call in \`INFO commandstats\`, against about
-  3 µs for a script that only returns. Each \`redis.call\` costs 3-4 µs on this Redis 7.0 (\`TIME\`,
-  \`GETRANGE\` of the old header, \`HGET\` of the generation, \`SET\`, \`HGET\` of the meta's horizon,
-  \`PUBLISH\`), and defining the prelude's local functions costs about 3 µs per call. On 2 vCPUs
-  shared by writer, Redis and a reader that polls on every turn, server time shows about twice
-  in latency: the writer's socket write returns only after Redis has run the script (65 µs,
-  against 20 µs for a PUBLISH).
+- **The write script's server time**: 31 µs per call in \`INFO commandstats\` then (26 µs now),
+  against about 3 µs for a script that only returns: each \`redis.call\` costs 3-5 µs on this
+  Redis 7.0, and the script needs three at least (\`GETRANGE\` of the old header for the version,
+  \`HMGET\` of the generation, \`SET\`) plus the \`PUBLISH\`. On 2 vCPUs shared by writer, Redis
+  and a reader that polls on every turn, the writer's socket write returns only after Redis has
+  run the script (65 µs, against 20 µs for a PUBLISH). Adding 20-40 µs of pure Lua work to the
+  two-line script adds about 40 µs to its p50.
 - **Client work**: the writer spends 33 µs from \`cache.set\` to the socket write (core 6 µs,
   the handle's record encoding and call building 13 µs, ioredis' command building 14 µs); the
   reader spends 13.5 µs from the socket's data to the applied invalidation (a raw subscriber
   6 µs), measured in one process.
 
-**Plan**: (1) fewer commands per write script: one \`HMGET\` for a meta's generation and horizon,
-\`TIME\` only when a horizon is near (see the changesets); (2) Redis Functions (Redis 7+): library
-functions are defined once by \`FUNCTION LOAD\` instead of on every call, which needs a decision
-record because Redis 6 has no functions; (3) build the write call with fewer allocations in the
-handle (record encoding, address, argument list).`
+- **Where the rest goes**, split in one more run (writer kinds interleaved trial by trial, the
+  reader process holding a raw subscriber and a cacheplane cache on the same channel; p50 µs
+  from the writer's call to the raw subscriber's message):
+
+  | writer sends | p50 |
+  |---|---|
+  | a two-line script (SET + PUBLISH) with cacheplane's arguments, from a raw client | 116-147 |
+  | the same with 20 µs of Lua work added | 134-167 |
+  | cacheplane's write-and-publish script, by hand, from the cache's own client | 145-165 |
+  | \`cache.set\` | 184-306 |
+
+  - **The writer's call path is the largest part**: interleaved with other work, \`cache.set\`
+    reaches ioredis 42-75 µs after the call (core 19 µs, the Redis handle 23 µs: key address,
+    record encoding, call building) and writes its command at 59-99 µs, where the same script sent
+    by hand is written at 22 µs. In a tight loop of sets the same path takes 19 µs to ioredis: the
+    write path's code is cold between writes, as it is in most applications.
+  - **The script**: 20-30 µs over a two-line script, its server time (above).
+  - **The reader**: its cache applies the frame 20-40 µs after a raw subscriber in the same
+    process has the message (decode, sender check, eviction, the \`entrySet\` event).
+  - **Not a cause**: the writer's own subscriber, which receives every frame the writer
+    publishes (p50 123 vs 126 µs with and without it).
+
+**Plan**: (1) a shorter write path per call: the \`changed\` frame of a key differs between two
+writes only in its sequence number and version, so the engine can keep the encoded prefix of a
+hot key and patch the number; the handle can cache a key's address; (2) Redis Functions (Redis
+7+): library functions are made once by \`FUNCTION LOAD\` instead of on every call, which needs a
+decision record because Redis 6 has none; (3) a cheaper receive path: look at the sender id and
+epoch (fixed offsets) before decoding the rest of an own frame.`
 
 const memory = `### Why the memory target is missed, and the plan
 

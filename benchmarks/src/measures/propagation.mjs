@@ -199,7 +199,7 @@ export async function propagationBenchmark({ smoke, redis, adapters }) {
         '<=',
         1.1,
         {
-          note: 'informative: one round trip that stores a value and announces it, as cacheplane\'s set does',
+          note: "informative: one round trip that stores a value and announces it, as cacheplane's set does",
         },
       ),
     ]
@@ -215,7 +215,7 @@ export async function propagationBenchmark({ smoke, redis, adapters }) {
         'Writer: this process. Reader: a forked Node process that first holds the old value (for cacheplane: `get` fills its L1, checked with `peek`), ' +
         'then polls on every turn of its event loop (`setImmediate`): cacheplane with `peek`, raw with the last message its subscriber received. ' +
         'Latency: from just before the writer calls `set` (or `publish`) to the first poll that no longer sees the old value, on CLOCK_MONOTONIC, which both processes share. ' +
-        'cacheplane\'s `set` stores the value and publishes its invalidation in one script call (decision 0011: the handle and the backplane share the client, and nothing else waits to be sent); ' +
+        "cacheplane's `set` stores the value and publishes its invalidation in one script call (decision 0011: the handle and the backplane share the client, and nothing else waits to be sent); " +
         '"raw one script: SET + PUBLISH" is that round trip done by hand with a two-line script, "raw SET, then PUBLISH" the two round trips a write-then-publish takes.',
       '',
       table(rows),
