@@ -34,10 +34,12 @@ lru-cache \`get\`; \`await get\` 0.21x → 0.23-0.24x. The hit path also lost an
   and \`coarseNow\` reaches x0.79, so core and the memory handle can gain at most about 20% more.
 - **await get** (goal 0.2x): \`get\` allocates nothing on a hit (one settled promise per entry,
   reused) and has no await chain; its cost is peek plus the caller's \`await\` of a settled promise
-  (≈ 55-60 ns on this machine), 0.20-0.23x across runs: at the goal's edge.
+  (≈ 55-60 ns on this machine, more when the machine is slow): 0.15-0.20x in today's full runs
+  and 0.23x in one process, so the goal is met or missed by the state of the machine. Of its
+  cost only peek's part can still shrink (above).
 - **vs BentoCache** (goal 40x): BentoCache's L1 hit is ≈ 5-7 µs (it deserializes by default and
-  goes through several async layers), so 40x needs cacheplane's awaited get at ≈ 125-170 ns: met
-  in this run and in isolated runs, at the edge in noisy ones.`
+  goes through several async layers), so 40x needs cacheplane's awaited get at ≈ 125-170 ns:
+  33-46x across today's full runs, the ratio following the await's cost above.`
 
 const l2 = `### Why the L2 targets are missed, and the plan
 
@@ -178,20 +180,21 @@ no \`createdAt\` in L1) brings ≈ 145 bytes, ≈ 2.2x.`
 
 const backplane = `### Why a backplane target is missed, and the plan
 
-The 100-in-flight ratio moves between ≈ 2x and ≈ 3.4x from run to run on this machine; the
-1-in-flight one stays far above 3x. A CPU profile of four back-to-back cacheplane runs (50k
-invalidations, 100 in flight) shows the first run at ≈ 137k/s and the fourth at ≈ 343k/s: the
-JIT warm-up alone is worth 2x, which is why each system now gets an untimed warm-up run. Once
-warm, the writer's \`set\` is the bottleneck, not Redis: GC ≈ 13%, the L1's lru-cache \`set\` ≈ 8%,
-\`write\`/\`afterWrite\` ≈ 10% (packages/core/src/cache.ts \`write\`/\`afterWrite\`, lines 406-430: \`newEntry\`, then
-\`{ ...entry, version }\`, then \`localCopy\` in layers.ts line 106: three entry objects per set),
+The 100-in-flight ratio moves between ≈ 2.6x and ≈ 4.6x from run to run on this machine (2.62-3.91x
+over ioredis and 2.64-4.59x over node-redis in the runs of 2026-11-22); the 1-in-flight one stays
+far above 3x. A CPU profile of four back-to-back cacheplane runs (50k invalidations, 100 in
+flight) showed the first run at ≈ 137k/s and the fourth at ≈ 343k/s: the JIT warm-up alone is
+worth 2x, which is why each system gets an untimed warm-up run. Once warm, the writer's \`set\` is
+the bottleneck, not Redis: GC ≈ 13%, the L1's \`set\` ≈ 8%, \`write\`/\`afterWrite\` ≈ 10%
+(packages/core/src/write-path.ts: the entry, then its L1 copy in layers.ts \`localCopy\`),
 \`PendingOperations.addKey\`/\`drain\` ≈ 6% and frame-size measuring ≈ 3.5%
-(packages/core/src/backplane/pending-operations.ts, protocol/frame-size.ts).
+(packages/core/src/backplane/pending-operations.ts, protocol/frame-size.ts). This measure's writer
+and reader share an in-process source, so a lone set's publish from the write script (decision
+0011) does not apply here.
 
-**Plan:** one entry object per write (write the version into the entry the source returned it
-for, and make the L1 copy only when its expiry must differ, i.e. while degraded); keep the pending
-keys in one \`Map\` per kind and measure frame size incrementally as keys are added rather than
-again when splitting; the intrusive LRU of the L1 plan also makes the L1 \`set\` cheaper.`
+**Plan:** build the L1 entry once, stamped with its generation, instead of an entry and then its
+L1 copy on every write; keep the pending keys in one \`Map\` per kind and measure frame size incrementally as keys
+are added rather than again when splitting.`
 
 /** Printed with every run: the lock has no target to miss, but its price needs explaining. */
 const fleetLock = ({ result }) => {

@@ -150,6 +150,8 @@ export class BackplaneEngine {
     region: string | undefined,
     entry: CacheEntry,
   ): Promise<number> | undefined {
+    // Most caches find out once that their source cannot do it.
+    if (this.writeThrough === null) return undefined
     // Queued frames wait until these writes settle; while a heartbeat is due, writes go
     // the usual way, so that overlapping writes cannot hold it back for ever.
     if (
