@@ -96,7 +96,7 @@ then PUBLISHes its \`changed\` frame (packages/redis-shared/src/scripts/entry-sc
 \`writePublishScript\`); the engine builds and numbers the frame, the script appends the version it
 stored (packages/core/src/backplane/engine.ts \`writeAndPublish\`). Before, \`set\` wrote, waited
 for the reply and published on the next turn: p50 3.96-4.01x (ioredis) and 3.21-3.29x
-(node-redis) a raw PUBLISH over three full runs; since, 2.9-3.5x and 2.4-2.7x over three runs of
+(node-redis) a raw PUBLISH over three full runs; since, 2.9-3.6x and 2.3-2.7x over six runs of
 this measure (the last in the table above). The write script also got cheaper: one \`HMGET\` per
 meta for its generation and horizon, \`TIME\` only near a horizon, and the bookkeeping functions
 made only when needed: about 36 → 26 µs of Redis time per call (SLOWLOG, interleaved A/B).
