@@ -29,7 +29,7 @@ function cborUnsigned(value: number): number[] {
  */
 function publishingSource(shared: CacheHandle, transport: BackplaneTransport) {
   const calls: { key: string; version: number }[] = []
-  const control = { fail: undefined as 'before' | 'after' | undefined, late: false }
+  const control = { fail: undefined as 'before' | 'after' | undefined, late: false, hang: false }
   const { handle: source } = controllableHandle(shared)
   source.setAndPublish = (
     key: string,
@@ -38,6 +38,8 @@ function publishingSource(shared: CacheHandle, transport: BackplaneTransport) {
     publication: WritePublication,
   ): Promise<number> => {
     if (control.fail === 'before') return Promise.reject(new Error('refused before the write'))
+    // A write that never answers (and never published).
+    if (control.hang) return new Promise<number>(() => undefined)
     const version = shared.set(key, region, entry) as number
     const message = new Uint8Array([...publication.frame, ...cborUnsigned(version)])
     calls.push({ key, version })
@@ -58,7 +60,7 @@ function publishingSource(shared: CacheHandle, transport: BackplaneTransport) {
 }
 
 /** A writer whose source publishes with its writes, and a reader; one bus, one shared source. */
-async function pair(options: { publishesWith?: boolean } = {}) {
+async function pair(options: { publishesWith?: boolean; heartbeatInterval?: number } = {}) {
   const bus = createMemoryBus()
   const shared = memoryHandle({ maxEntries: 10_000 })
   const writerTransport = memoryTransport({ bus })
@@ -66,7 +68,10 @@ async function pair(options: { publishesWith?: boolean } = {}) {
   const seenFrames: Uint8Array[] = []
   writerTransport.publishesWith = (handle) => (options.publishesWith ?? true) && handle === source
   const readerTransport = memoryTransport({ bus })
-  const backplaneOptions = { heartbeatInterval: 1_000, heartbeatTimeout: 5_000 }
+  const backplaneOptions = {
+    heartbeatInterval: options.heartbeatInterval ?? 1_000,
+    heartbeatTimeout: 5_000,
+  }
   const writer = createCache({
     name: 'wp',
     handles: [memoryHandle(), source],
@@ -174,6 +179,21 @@ describe('a source that publishes with its writes (setAndPublish)', () => {
     await late
     await waitFor(() => reader.stats().backplane!.invalidationsReceived === 3, 'both frames')
     expect(reader.stats().backplane!.gapsDetected).toBe(0)
+  })
+
+  it('does not let a write that never answers hold back other frames beyond a heartbeat interval', async () => {
+    const { writer, reader, control } = await pair({ heartbeatInterval: 100 })
+    await writer.set('a', 1)
+    await waitFor(() => reader.stats().backplane!.invalidationsReceived === 1, 'the first frame')
+    control.hang = true
+    void writer.set('a', 2).catch(() => undefined)
+    control.hang = false
+    await writer.set('b', 3)
+    await reader.get('c')
+    await writer.delete('c')
+    // The hung write's number never arrives: the reader counts a gap and drops its L1.
+    await waitFor(() => reader.stats().backplane!.invalidationsReceived >= 3, 'the frames after it')
+    expect(reader.stats().backplane!.gapsDetected).toBe(1)
   })
 
   it('decodes the message as the frame the engine would have sent', async () => {

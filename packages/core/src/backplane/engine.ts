@@ -73,6 +73,8 @@ export class BackplaneEngine {
   private writesInFlight = 0
   private writesSettled: Promise<void> | undefined
   private markWritesSettled: (() => void) | undefined
+  /** Those writes took longer than a heartbeat interval: other frames no longer wait for them. */
+  private writesOverdue = false
   private retryDelay = RETRY_MIN
   /** The source whose `setAndPublish` reaches our subscribers, once asked; `null`: none. */
   private writeThrough: CacheHandle | null | undefined
@@ -157,6 +159,7 @@ export class BackplaneEngine {
     if (
       this.state !== 'up' ||
       this.heartbeatDue ||
+      this.writesOverdue ||
       this.unsentFrames > 0 ||
       this.retryTimer !== undefined ||
       !this.pending.isEmpty ||
@@ -205,7 +208,26 @@ export class BackplaneEngine {
   private endWrite(): void {
     if (--this.writesInFlight > 0) return
     this.writesSettled = undefined
+    this.writesOverdue = false
     this.markWritesSettled?.()
+  }
+
+  /**
+   * Until the writes in flight settle, or for a heartbeat interval at most: a
+   * write that hangs must not hold back every other frame. A frame sent before
+   * a late write's message makes receivers count a gap (they drop their L1),
+   * then apply the late one: safe.
+   */
+  private waitForWrites(settled: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const overdue = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.writesOverdue = true
+        resolve()
+      }, this.options.heartbeatInterval)
+      timer.unref()
+    })
+    return Promise.race([settled, overdue]).finally(() => clearTimeout(timer))
   }
 
   queueRegionCleared(region: string): void {
@@ -433,8 +455,8 @@ export class BackplaneEngine {
     if (this.publishing !== undefined) {
       return this.publishing.then(() => this.flushNow())
     }
-    if (this.writesSettled !== undefined) {
-      return this.writesSettled.then(() => this.flushNow())
+    if (this.writesSettled !== undefined && !this.writesOverdue) {
+      return this.waitForWrites(this.writesSettled).then(() => this.flushNow())
     }
     const work = this.collect()
     if (work.length === 0 && !this.heartbeatDue) return Promise.resolve()
