@@ -11,15 +11,28 @@ let passed = 0
 let failed = 0
 let skipped = 0
 const lines = []
+const missing = []
+
+function writesReport(dir) {
+  const manifest = join(dir, 'package.json')
+  if (!existsSync(manifest)) return false
+  const test = JSON.parse(readFileSync(manifest, 'utf8')).scripts?.test ?? ''
+  return test.includes('.vitest-results.json')
+}
 for (const group of ['packages', 'apps', '.']) {
   const groupDir = join(root, group)
   if (!existsSync(groupDir)) continue
   for (const name of readdirSync(groupDir)) {
     if (group === '.' && !['reliability', 'benchmarks'].includes(name)) continue
     const report = join(groupDir, name, '.vitest-results.json')
-    if (!existsSync(report)) continue
     if (clean) {
-      rmSync(report)
+      if (existsSync(report)) rmSync(report)
+      continue
+    }
+    if (!existsSync(report)) {
+      // A package whose test script writes a report and left none did not finish (or never ran).
+      if (writesReport(join(groupDir, name)))
+        missing.push(group === '.' ? name : `${group}/${name}`)
       continue
     }
     const results = JSON.parse(readFileSync(report, 'utf8'))
@@ -32,5 +45,6 @@ for (const group of ['packages', 'apps', '.']) {
 }
 if (clean) process.exit(0)
 console.log(`\n${lines.join('\n')}`)
+for (const name of missing) console.log(`  ${name}: no test report (the run did not finish)`)
 console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`)
-process.exit(failed > 0 ? 1 : 0)
+process.exit(failed > 0 || missing.length > 0 ? 1 : 0)
