@@ -1,6 +1,6 @@
 import type { RedisExecutor } from './executor.js'
 import type { BucketSlots, EntryAddress, KeyLayout } from './key-layout.js'
-import { MAX_ITEMS_PER_CALL, runItems, unavailable } from './run-items.js'
+import { MAX_ITEMS_PER_CALL, replyOf, runItems } from './run-items.js'
 import { getScript } from './scripts/entry-scripts.js'
 
 interface PendingGet {
@@ -127,15 +127,9 @@ export class GetBatcher {
     const keys: string[] = new Array(batch.length)
     for (let index = 0; index < batch.length; index++) keys[index] = batch[index]!.address.entryKey
     const [outcome] = await this.#executor.run([{ script: getScript, keys, args: header }])
-    const reply = outcome?.status === 'fulfilled' ? outcome.value : undefined
-    if (!Array.isArray(reply) || reply.length !== batch.length) {
-      const reason = unavailable(
-        getScript.name,
-        outcome?.status === 'rejected'
-          ? outcome.reason
-          : new Error(`unexpected reply to the ${getScript.name} script`),
-      )
-      for (const pending of batch) pending.reject(reason)
+    const reply = replyOf(getScript, outcome, batch.length)
+    if (!Array.isArray(reply)) {
+      for (const pending of batch) pending.reject(reply)
       return
     }
     for (let index = 0; index < batch.length; index++) batch[index]!.resolve(reply[index])

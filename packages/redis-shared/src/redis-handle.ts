@@ -170,13 +170,7 @@ class SharedRedisHandle implements RedisHandle {
     entry: CacheEntry,
     publication: WritePublication,
   ): Promise<number> {
-    const item = this.#writeItem(this.#address(key, region), entry, 's', 0)
-    const [outcome] = await this.#run(
-      writePublishScript,
-      [item],
-      [String(Date.now()), publication.channel, publication.frame],
-    )
-    return Number(settledValue(outcome))
+    return (await this.#writeOne(key, region, entry, 's', 0, publication)) as number
   }
 
   add(key: string, region: string | undefined, entry: CacheEntry): Promise<number | undefined> {
@@ -297,9 +291,15 @@ class SharedRedisHandle implements RedisHandle {
     entry: CacheEntry,
     mode: WriteMode,
     expectedVersion: number,
+    /** Also publish, from the script, once the entry is stored (`setAndPublish`). */
+    publication?: WritePublication,
   ): Promise<number | undefined> {
     const item = this.#writeItem(this.#address(key, region), entry, mode, expectedVersion)
-    const [outcome] = await this.#run(writeScript, [item], [String(Date.now())])
+    const now = String(Date.now())
+    const [outcome] =
+      publication === undefined
+        ? await this.#run(writeScript, [item], [now])
+        : await this.#run(writePublishScript, [item], [now, publication.channel, publication.frame])
     const version = Number(settledValue(outcome))
     return version === 0 ? undefined : version
   }

@@ -46,14 +46,9 @@ export async function runItems(
   const outcomes = await executor.run(calls)
   const results: PromiseSettledResult<unknown>[] = new Array(items.length)
   members.forEach((indexes, callIndex) => {
-    const outcome = outcomes[callIndex]
-    const reply = outcome?.status === 'fulfilled' ? outcome.value : undefined
-    if (!Array.isArray(reply) || reply.length !== indexes.length) {
-      const reason =
-        outcome?.status === 'rejected'
-          ? unavailable(script.name, outcome.reason)
-          : unavailable(script.name, new Error(`unexpected reply to the ${script.name} script`))
-      for (const index of indexes) results[index] = { status: 'rejected', reason }
+    const reply = replyOf(script, outcomes[callIndex], indexes.length)
+    if (!Array.isArray(reply)) {
+      for (const index of indexes) results[index] = { status: 'rejected', reason: reply }
       return
     }
     indexes.forEach((index, position) => {
@@ -61,6 +56,21 @@ export async function runItems(
     })
   })
   return results
+}
+
+/**
+ * A call's array reply of one element per item, or the error all its items
+ * fail with: the call's own, or one for a reply of the wrong shape.
+ */
+export function replyOf(
+  script: LuaScript,
+  outcome: PromiseSettledResult<unknown> | undefined,
+  items: number,
+): unknown[] | CacheplaneError {
+  if (outcome?.status === 'rejected') return unavailable(script.name, outcome.reason)
+  const reply = outcome?.value
+  if (Array.isArray(reply) && reply.length === items) return reply
+  return unavailable(script.name, new Error(`unexpected reply to the ${script.name} script`))
 }
 
 /** The items of each call, as indexes: by slot on a Cluster, else in chunks. */
